@@ -1,0 +1,30 @@
+# Two commands: `make run` (a complete demo office) and `make test` (every test).
+# Each bootstraps .venv from setup.cfg with the system Python 3.11.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-%: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[$*]"
+	touch $@
+
+run: $(VENV)/.installed-server
+	$(BIN)/talon demo --host $(HOST) --port $(PORT) --var var
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,80 @@
+"""The application factory: the one place where the server's adapters are wired together."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from server.accounts import Accounts
+from server.config import OfficeFile
+from server.queue import QueueService
+from server.store.sqlite import SqliteStore
+from server.web import errors, pages, realtime
+from server.web.api import api
+from server.web.openapi import document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What views and socket handlers reach through ``current_app.extensions["talon"]``."""
+
+    settings: OfficeFile
+    queue: QueueService
+    accounts: Accounts
+    store: SqliteStore
+    socketio: SocketIO
+    session_seconds: float
+
+
+def _secret_key(settings: OfficeFile, database: Path) -> str:
+    """The configured key, or one generated once and kept next to the database."""
+    if settings.server.secret_key:
+        return settings.server.secret_key
+    path = database.parent / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) -> Flask:
+    app = Flask(__name__)
+    database = Path(settings.server.database)
+    app.config.update(
+        SECRET_KEY=_secret_key(settings, database),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.server.session_hours),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    store = SqliteStore(database)
+    store.migrate()
+    socketio = SocketIO(app, async_mode="threading")
+    queue = QueueService(settings, store, realtime.SocketIONotifier(socketio), clock)
+    queue.prepare()
+    app.extensions["talon"] = Services(
+        settings=settings,
+        queue=queue,
+        accounts=Accounts(store, clock),
+        store=store,
+        socketio=socketio,
+        session_seconds=settings.server.session_hours * 3600.0,
+    )
+    app.register_blueprint(api)
+    app.register_blueprint(pages.pages)
+    app.add_url_rule("/api/v1/openapi.json", "openapi", lambda: document())
+    errors.register(app)
+    realtime.register(socketio)
+    return app

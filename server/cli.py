@@ -1,0 +1,186 @@
+"""Server subcommands: serve, demo, user add, token add, simulate, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from server import config
+from server.domain.errors import QueueError
+
+DEMO_USERS = (
+    ("admin", "admin", "Администратор"),
+    ("head", "head", "Руководитель ЦОК"),
+    ("hall", "hall", "Администратор зала"),
+    ("ivanova", "consultant", "Иванова А. П."),
+    ("petrov", "consultant", "Петров С. В."),
+    ("sidorova", "consultant", "Сидорова Е. Н."),
+)
+DEMO_PASSWORD = "talon-demo"
+DEMO_DEVICES = (("kiosk-1", "kiosk"), ("board-hall", "board"), ("bridge-1", "bridge"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="talon")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the queue server")
+    serve.add_argument("--config", help="office TOML file (default: $TALON_CONFIG)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    demo = sub.add_parser("demo", help="run a demo office under --var")
+    demo.add_argument("--var", default="var", help="folder for the database and demo config")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=5000)
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="action",
+                                                                         required=True)
+    add_user = user.add_parser("add", help="create or update a staff account")
+    add_user.add_argument("username")
+    add_user.add_argument("--role", required=True,
+                          choices=["consultant", "hall", "head", "admin"])
+    add_user.add_argument("--name", default="")
+    add_user.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input instead of prompting")
+    add_user.add_argument("--config")
+
+    token = sub.add_parser("token", help="device tokens").add_subparsers(dest="action",
+                                                                          required=True)
+    add_token = token.add_parser("add", help="create a device token; printed once")
+    add_token.add_argument("name")
+    add_token.add_argument("--role", required=True, choices=["kiosk", "board", "bridge"])
+    add_token.add_argument("--windows", default="",
+                           help="comma-separated windows a bridge may act for (default: all)")
+    add_token.add_argument("--config")
+
+    simulate = sub.add_parser("simulate", help="compare dispatch policies on simulated days")
+    simulate.add_argument("scenario", help="scenario TOML file")
+    simulate.add_argument("--days", type=int, help="override the number of simulated days")
+    simulate.add_argument("--seed", type=int, help="override the random seed")
+
+    check = sub.add_parser("check-config", help="validate an office TOML file")
+    check.add_argument("config")
+    return parser
+
+
+def _settings(path: str | None) -> config.OfficeFile:
+    return config.load(path, os.environ)
+
+
+def _create_app(settings: config.OfficeFile):  # type: ignore[no-untyped-def]
+    from server.app import create_app
+
+    return create_app(settings)
+
+
+def _serve(settings: config.OfficeFile, host: str, port: int) -> None:
+    from werkzeug.serving import WSGIRequestHandler
+
+    app = _create_app(settings)
+    # Keep-alive: kiosks and pages send many small requests over one connection.
+    WSGIRequestHandler.protocol_version = "HTTP/1.1"
+    socketio = app.extensions["talon"].socketio
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+
+
+def _demo(args: argparse.Namespace) -> None:
+    var = Path(args.var)
+    var.mkdir(parents=True, exist_ok=True)
+    office_file = var / "office.toml"
+    if not office_file.exists():
+        office_file.write_text(config.demo_office_text(), encoding="utf-8")
+    env = {**os.environ, "TALON_SERVER__DATABASE": str(var / "talon.db")}
+    settings = config.load(office_file, env)
+    app = _create_app(settings)
+    accounts = app.extensions["talon"].accounts
+    for username, role, name in DEMO_USERS:
+        if accounts.staff(username) is None:
+            accounts.add_user(username, DEMO_PASSWORD, role, name)
+    tokens = {name: accounts.add_token(name, role, token=f"demo-{name}")
+              for name, role in DEMO_DEVICES}
+    base = f"http://{args.host}:{args.port}"
+    out = sys.stdout
+    out.write(f"\nTalon demo office «{settings.name}» (database {var / 'talon.db'})\n\n")
+    out.write(f"  Start page          {base}/\n")
+    out.write(f"  API document        {base}/api/v1/openapi.json\n")
+    out.write(f"  Health              {base}/api/v1/health\n")
+    out.write(f"  Ticket status page  {base}/t/<public_id>  (the link a ticket's QR code holds)\n\n")
+    out.write(f"  Staff accounts (password «{DEMO_PASSWORD}»): "
+              + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_USERS) + "\n")
+    out.write("  Device tokens: " + ", ".join(f"{n}={t}" for n, t in tokens.items()) + "\n\n")
+    out.write("  Try it:\n")
+    out.write(f"    curl -H 'Authorization: Bearer {tokens['kiosk-1']}' -H 'Content-Type: "
+              f"application/json' -d '{{\"service\": \"consult\"}}' {base}/api/v1/tickets\n\n")
+    out.flush()
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.protocol_version = "HTTP/1.1"
+    app.extensions["talon"].socketio.run(
+        app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, log_output=False
+    )
+
+
+def _add_user(args: argparse.Namespace) -> None:
+    from server.accounts import Accounts
+    from server.store.sqlite import SqliteStore
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            raise QueueError("passwords differ")
+    store = SqliteStore(_settings(args.config).server.database)
+    store.migrate()
+    Accounts(store, time.time).add_user(args.username, password, args.role, args.name)
+    sys.stdout.write(f"user {args.username} ({args.role}) saved\n")
+
+
+def _add_token(args: argparse.Namespace) -> None:
+    from server.accounts import Accounts
+    from server.store.sqlite import SqliteStore
+
+    try:
+        windows = [int(w) for w in args.windows.split(",") if w.strip()] or None
+    except ValueError:
+        raise QueueError("--windows takes comma-separated window numbers") from None
+    store = SqliteStore(_settings(args.config).server.database)
+    store.migrate()
+    secret = Accounts(store, time.time).add_token(args.name, args.role, windows)
+    sys.stdout.write(f"{secret}\n")
+
+
+def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("TALON_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "serve":
+            settings = _settings(args.config)
+            _serve(settings, args.host or settings.server.host, args.port or settings.server.port)
+        elif args.command == "demo":
+            _demo(args)
+        elif args.command == "user":
+            _add_user(args)
+        elif args.command == "token":
+            _add_token(args)
+        elif args.command == "simulate":
+            from server.simulation import run_scenario_file
+
+            sys.stdout.write(run_scenario_file(args.scenario, days=args.days, seed=args.seed))
+        elif args.command == "check-config":
+            settings = _settings(args.config)
+            sys.stdout.write(f"{args.config}: ok ({len(settings.services)} services, "
+                             f"{len(settings.windows)} windows)\n")
+    except (config.ConfigError, QueueError) as exc:
+        sys.stderr.write(f"talon: {exc}\n")
+        return 1
+    return 0

@@ -1,0 +1,115 @@
+"""Configuration: built-in defaults, then an office TOML file, then ``TALON_*`` variables.
+
+One office file holds the office model (services, windows, targets, schedule...) and a
+``[server]`` section. An environment variable overrides one key: ``TALON_SERVER__PORT=5001``,
+``TALON_SCHEDULE__ENFORCE=false`` (sections joined by a double underscore, values read as TOML
+scalars). ``TALON_CONFIG`` names the file. Unknown keys and wrong types are refused with a
+message naming the file (or variable), the section and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from server.domain.office import Office
+
+ENV_PREFIX = "TALON_"
+DEMO_OFFICE = "demo_office.toml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where and why."""
+
+
+class ServerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 5000
+    database: str = "var/talon.db"
+    secret_key: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    public_url: str = ""
+    session_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 12.0
+
+
+class OfficeFile(Office):
+    server: ServerSettings = ServerSettings()
+
+
+def demo_office_text() -> str:
+    return resources.files("server").joinpath(DEMO_OFFICE).read_text(encoding="utf-8")
+
+
+def _parse_env_value(raw: str) -> object:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _apply_env(data: dict[str, object], env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Overlay TALON_* variables on ``data``; return which key path came from which variable."""
+    origins: dict[tuple[str, ...], str] = {}
+    for name, raw in sorted(env.items()):
+        if not name.startswith(ENV_PREFIX) or name == "TALON_CONFIG":
+            continue
+        path = tuple(part.lower() for part in name[len(ENV_PREFIX):].split("__"))
+        if not all(path):
+            raise ConfigError(f"environment {name}: malformed name")
+        node = data
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"environment {name}: {part!r} is not a section")
+            node = child
+        node[path[-1]] = _parse_env_value(raw)
+        origins[path] = name
+    return origins
+
+
+def _describe(loc: tuple[object, ...]) -> str:
+    """("services", 2, "prefix") -> "[services][2] key 'prefix': "."""
+    if not loc:
+        return ""
+    where = "".join(f"[{p}]" for p in loc[:-1])
+    return f"{where} key {loc[-1]!r}: ".lstrip()
+
+
+def load(path: Path | str | None, env: Mapping[str, str] | None = None) -> OfficeFile:
+    """Read and validate the configuration. ``path`` None means the built-in demo office."""
+    env = dict(env or {})
+    if path is None and env.get("TALON_CONFIG"):
+        path = env["TALON_CONFIG"]
+    source = str(path) if path is not None else f"(built-in) {DEMO_OFFICE}"
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path is not None else demo_office_text()
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    origins = _apply_env(data, env)
+    try:
+        return OfficeFile.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            loc = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
+            origin = next(
+                (var for keys, var in origins.items() if tuple(map(str, loc[: len(keys)])) == keys),
+                None,
+            )
+            where = f"environment {origin}" if origin else source
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "unknown key"
+            lines.append(f"{where}: {_describe(loc)}{message}")
+        raise ConfigError("\n".join(lines)) from None

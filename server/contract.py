@@ -1,0 +1,111 @@
+"""The wire contract between the server and its clients (kiosk, boards, bridge, pages).
+
+Event names, rooms and payload shapes. Standard library only: this is the one server module
+that ``kiosk``, ``display`` and ``firmware_bridge`` may import.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+API_PREFIX = "/api/v1"
+
+# Socket.IO: every client gets SNAPSHOT on connect, then events. Rooms: HALL_ROOM gets every
+# event of the office; window_room(n) gets the events of window n only.
+SNAPSHOT = "snapshot"
+SUBSCRIBE = "subscribe"
+HALL_ROOM = "hall"
+
+TICKET_ISSUED = "ticket.issued"
+TICKET_CALLED = "ticket.called"
+TICKET_RECALLED = "ticket.recalled"
+TICKET_STARTED = "ticket.started"
+TICKET_TOPIC_ADDED = "ticket.topic_added"
+TICKET_FINISHED = "ticket.finished"
+TICKET_NO_SHOW = "ticket.no_show"
+TICKET_POSTPONED = "ticket.postponed"
+TICKET_TRANSFERRED = "ticket.transferred"
+TICKET_CANCELLED = "ticket.cancelled"
+WINDOW_CHANGED = "window.changed"
+QUEUE_CHANGED = "queue.changed"
+
+TICKET_EVENTS = (
+    TICKET_ISSUED,
+    TICKET_CALLED,
+    TICKET_RECALLED,
+    TICKET_STARTED,
+    TICKET_TOPIC_ADDED,
+    TICKET_FINISHED,
+    TICKET_NO_SHOW,
+    TICKET_POSTPONED,
+    TICKET_TRANSFERRED,
+    TICKET_CANCELLED,
+)
+EVENTS = (*TICKET_EVENTS, WINDOW_CHANGED, QUEUE_CHANGED)
+
+# Device token roles and staff roles.
+ROLE_KIOSK = "kiosk"
+ROLE_BOARD = "board"
+ROLE_BRIDGE = "bridge"
+ROLE_CONSULTANT = "consultant"
+ROLE_HALL = "hall"
+ROLE_HEAD = "head"
+ROLE_ADMIN = "admin"
+DEVICE_ROLES = (ROLE_KIOSK, ROLE_BOARD, ROLE_BRIDGE)
+STAFF_ROLES = (ROLE_CONSULTANT, ROLE_HALL, ROLE_HEAD, ROLE_ADMIN)
+
+
+def window_room(number: int) -> str:
+    return f"window:{number}"
+
+
+class TicketPayload(TypedDict):
+    id: int
+    label: str
+    service: str
+    segment: str
+    category: str | None
+    priority: bool
+    status: str
+    window: int | None
+    issued_at: float
+    waited: float
+    wait_target: float
+    recalls: int
+
+
+class WindowPayload(TypedDict):
+    number: int
+    name: str
+    state: str
+    user: str | None
+    pause_reason: str | None
+    ticket: TicketPayload | None
+    since: float
+
+
+class EventPayload(TypedDict):
+    """Every pushed event: ``seq`` increases by one per logged change, so gaps are visible."""
+
+    seq: int
+    kind: str
+    at: float
+    ticket: TicketPayload | None
+    window: WindowPayload | None
+    data: dict[str, object]
+
+
+class ServiceQueue(TypedDict):
+    service: str
+    waiting: int
+    expected_wait: float
+
+
+class SnapshotPayload(TypedDict):
+    seq: int
+    at: float
+    office: str
+    windows: list[WindowPayload]
+    waiting: list[TicketPayload]
+    queues: list[ServiceQueue]
+    recent_calls: list[TicketPayload]

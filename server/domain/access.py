@@ -1,0 +1,70 @@
+"""Who may do what: roles of staff and devices, and the permissions each needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.contract import (
+    ROLE_ADMIN,
+    ROLE_BOARD,
+    ROLE_BRIDGE,
+    ROLE_CONSULTANT,
+    ROLE_HALL,
+    ROLE_HEAD,
+    ROLE_KIOSK,
+)
+from server.domain.errors import Forbidden
+
+QUEUE_READ = "queue.read"
+TICKET_ISSUE = "ticket.issue"
+TICKET_ISSUE_SPECIAL = "ticket.issue_special"  # choose segment (VIP, legal) for a visitor
+TICKET_CANCEL = "ticket.cancel"
+WINDOW_ACT = "window.act"
+WINDOW_ANY = "window.any"  # act at any window, not only one's own
+EVENTS_READ = "events.read"
+ACCOUNTS_MANAGE = "accounts.manage"
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    ROLE_KIOSK: frozenset({QUEUE_READ, TICKET_ISSUE}),
+    ROLE_BOARD: frozenset({QUEUE_READ}),
+    ROLE_BRIDGE: frozenset({QUEUE_READ, WINDOW_ACT}),
+    ROLE_CONSULTANT: frozenset({QUEUE_READ, WINDOW_ACT}),
+    ROLE_HALL: frozenset({QUEUE_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL}),
+    ROLE_HEAD: frozenset({QUEUE_READ, EVENTS_READ}),
+    ROLE_ADMIN: frozenset(
+        {
+            QUEUE_READ,
+            TICKET_ISSUE,
+            TICKET_ISSUE_SPECIAL,
+            TICKET_CANCEL,
+            WINDOW_ACT,
+            WINDOW_ANY,
+            EVENTS_READ,
+            ACCOUNTS_MANAGE,
+        }
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A logged-in staff member or an authenticated device.
+
+    ``windows`` limits a bridge token to the windows whose boards it drives (None: all).
+    """
+
+    name: str
+    role: str
+    is_device: bool = False
+    windows: frozenset[int] | None = None
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise Forbidden(
+                f"{self.role} {self.name!r} may not {permission}",
+                role=self.role,
+                permission=permission,
+            )

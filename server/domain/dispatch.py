@@ -1,0 +1,111 @@
+"""Who is called next: the dispatch policies. See docs/dispatch.md for the reasoning.
+
+Every policy answers one question — of the waiting tickets this desk may serve, which comes
+first — by giving each ticket a sort key; the smallest key is called. The server and
+``talon simulate`` run exactly this code, the simulator on a virtual clock.
+
+* ``target`` (the default): out-of-turn visitors first in arrival order; then pre-booked visitors
+  whose slot has come; then everyone else by *urgency*, the time waited as a fraction of the
+  ticket's own wait target, times the desk's weight for the service and a boost for priority
+  topics. Urgency grows without bound for every ticket, so nobody is starved.
+* ``strict``: out-of-turn, due bookings, then VIP and priority topics, then the rest; arrival
+  order within each class. Ordinary visitors wait as long as any priority visitor is queued.
+* ``fifo``: plain arrival order, ignoring every category. A baseline for the simulator only:
+  the server refuses it because out-of-turn service is the law.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from server.domain.tickets import Ticket, TicketStatus
+
+Key = tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What dispatch needs to know about a window that asks for its next visitor."""
+
+    number: int
+    user: str | None
+    weights: Mapping[str, float]
+
+
+def may_serve(desk: Desk, ticket: Ticket) -> bool:
+    """A ticket routed to a window or colleague goes there only; others by service."""
+    if ticket.status is not TicketStatus.WAITING:
+        return False
+    if ticket.routed_window is not None or ticket.routed_user is not None:
+        return (ticket.routed_window is None or ticket.routed_window == desk.number) and (
+            ticket.routed_user is None or ticket.routed_user == desk.user
+        )
+    return ticket.service in desk.weights
+
+
+def _is_due(ticket: Ticket, now: float) -> bool:
+    return ticket.appointment_at is not None and ticket.appointment_at <= now
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    priority_boost: float = 1.5
+    name: str = "target"
+
+    def urgency(self, ticket: Ticket, desk: Desk, now: float) -> float:
+        waited = max(0.0, now - ticket.queue_since)
+        weight = desk.weights.get(ticket.service, 1.0)
+        boost = self.priority_boost if ticket.priority else 1.0
+        return weight * boost * waited / ticket.wait_target
+
+    def key(self, ticket: Ticket, desk: Desk, now: float) -> Key:
+        if ticket.is_out_of_turn:
+            return (0.0, ticket.queue_since, 0.0)
+        if _is_due(ticket, now):
+            return (1.0, ticket.appointment_at or 0.0, 0.0)
+        return (2.0, -self.urgency(ticket, desk, now), ticket.queue_since)
+
+
+@dataclass(frozen=True)
+class StrictPolicy:
+    vip_segments: frozenset[str] = frozenset({"vip"})
+    name: str = "strict"
+
+    def key(self, ticket: Ticket, desk: Desk, now: float) -> Key:
+        if ticket.is_out_of_turn:
+            tier = 0.0
+        elif _is_due(ticket, now):
+            return (1.0, ticket.appointment_at or 0.0)
+        elif ticket.priority or ticket.segment in self.vip_segments:
+            tier = 2.0
+        else:
+            tier = 3.0
+        return (tier, ticket.queue_since)
+
+
+@dataclass(frozen=True)
+class FifoPolicy:
+    name: str = "fifo"
+
+    def key(self, ticket: Ticket, desk: Desk, now: float) -> Key:
+        return (ticket.queue_since, float(ticket.id or 0))
+
+
+Policy = TargetPolicy | StrictPolicy | FifoPolicy
+
+
+def _ordering(policy: Policy, desk: Desk, now: float) -> Callable[[Ticket], Key]:
+    return lambda t: (*policy.key(t, desk, now), float(t.id or 0))
+
+
+def choose(policy: Policy, desk: Desk, waiting: Iterable[Ticket], now: float) -> Ticket | None:
+    """The ticket ``desk`` should call now, or None if it may serve nobody who waits."""
+    eligible = (t for t in waiting if may_serve(desk, t))
+    return min(eligible, key=_ordering(policy, desk, now), default=None)
+
+
+def rank(policy: Policy, desk: Desk, waiting: Iterable[Ticket], now: float) -> list[Ticket]:
+    """The tickets ``desk`` may serve, in the order it would call them if nothing changed."""
+    eligible = (t for t in waiting if may_serve(desk, t))
+    return sorted(eligible, key=_ordering(policy, desk, now))

@@ -1,0 +1,567 @@
+"""Queue use cases: issue a ticket, act at a window, read the queue.
+
+Each use case runs in one store write transaction: it loads what it needs, lets the domain
+objects decide (raising before anything is written if the move is illegal), writes the new
+state and the event log entries, and commits. Only after the commit are the events published,
+so nobody is told about a change that could still be lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from server import contract as c
+from server.domain import access, dispatch
+from server.domain.access import Actor
+from server.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    OfficeClosed,
+    QueueEmpty,
+    UnknownService,
+    UnknownTicket,
+    UnknownWindow,
+)
+from server.domain.events import Event
+from server.domain.office import Office, PolicyName
+from server.domain.tickets import Ticket, TicketStatus, format_label
+from server.domain.windows import PauseReason, Window, WindowState
+from server.payloads import event_payload, ticket_payload, window_payload
+
+RECENT_CALLS = 10
+SERVICE_TIME_WINDOW = 2 * 3600.0
+
+
+class Unit(Protocol):
+    """One store transaction, as the queue uses it. Implemented by ``SqliteUnit``."""
+
+    def next_number(self, day: str, prefix: str) -> int: ...
+    def insert_ticket(self, ticket: Ticket, idempotency_key: str | None, digest: str) -> int: ...
+    def ticket_by_idempotency(self, key: str) -> tuple[Ticket, str] | None: ...
+    def ticket(self, ticket_id: int) -> Ticket | None: ...
+    def ticket_by_label(self, day: str, label: str) -> Ticket | None: ...
+    def ticket_by_public_id(self, public_id: str) -> Ticket | None: ...
+    def waiting(self) -> list[Ticket]: ...
+    def recent_calls(self, limit: int) -> list[Ticket]: ...
+    def update_ticket(self, ticket: Ticket) -> None: ...
+    def ensure_windows(self, numbers: list[int], now: float) -> None: ...
+    def window(self, number: int) -> Window | None: ...
+    def windows(self) -> list[Window]: ...
+    def update_window(self, window: Window) -> None: ...
+    def append_event(self, event: Event) -> int: ...
+    def last_seq(self) -> int: ...
+    def events(self, since_seq: int = 0, limit: int = 1000) -> list[dict[str, object]]: ...
+    def mean_service_time(self, service: str, since: float) -> float | None: ...
+
+
+class Store(Protocol):
+    def write(self) -> AbstractContextManager[Unit]:
+        """A transaction that holds the write lock from its first read to its commit."""
+
+    def read(self) -> AbstractContextManager[Unit]:
+        """A consistent read-only snapshot."""
+
+
+class Notifier(Protocol):
+    def publish(self, events: list[dict[str, object]]) -> None:
+        """Deliver committed events to connected clients. Called after commit; must not block."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    ticket: Ticket
+    ahead: int
+    expected_wait: float
+    replayed: bool
+
+
+class QueueService:
+    def __init__(
+        self, office: Office, store: Store, notifier: Notifier, clock: Callable[[], float]
+    ) -> None:
+        self.office = office
+        self.store = store
+        self.notifier = notifier
+        self.clock = clock
+        self.zone = ZoneInfo(office.timezone)
+        self.policy: dispatch.Policy = (
+            dispatch.StrictPolicy()
+            if office.dispatch.policy is PolicyName.STRICT
+            else dispatch.TargetPolicy(office.dispatch.priority_boost)
+        )
+
+    # Helpers -------------------------------------------------------------------------------
+
+    def office_day(self, now: float) -> str:
+        return datetime.fromtimestamp(now, self.zone).date().isoformat()
+
+    def prepare(self) -> None:
+        """Create the rows of configured windows. Called once at start-up."""
+        with self.store.write() as tx:
+            tx.ensure_windows([w.number for w in self.office.windows], self.clock())
+
+    def desk(self, window: Window) -> dispatch.Desk:
+        config = self.office.window(window.number)
+        weights = config.weights() if config else {}
+        return dispatch.Desk(number=window.number, user=window.user, weights=weights)
+
+    def _commit(self, run: Callable[[Unit, float], list[Event]]) -> list[Event]:
+        now = self.clock()
+        with self.store.write() as tx:
+            events = run(tx, now)
+            logged = [replace(e, seq=tx.append_event(e)) for e in events]
+            queues = self._queues(tx, now) if logged else None
+            seq = logged[-1].seq if logged else 0
+        payloads: list[dict[str, object]] = [
+            dict(event_payload(e, self.office)) for e in logged
+        ]
+        if queues is not None:
+            payloads.append(
+                {"seq": seq, "kind": c.QUEUE_CHANGED, "at": now, "ticket": None,
+                 "window": None, "data": {"queues": queues}}
+            )
+        self.notifier.publish(payloads)
+        return logged
+
+    # Issuing -------------------------------------------------------------------------------
+
+    def issue(
+        self,
+        actor: Actor,
+        service: str,
+        *,
+        segment: str | None = None,
+        category: str | None = None,
+        idempotency_key: str | None = None,
+        appointment_at: float | None = None,
+    ) -> Issued:
+        """Issue a ticket. Repeating a request with the same idempotency key returns the same
+        ticket instead of a new one; the same key with a different request is a conflict."""
+        actor.require(access.TICKET_ISSUE)
+        svc = self.office.service(service)
+        if svc is None:
+            raise UnknownService(f"unknown service {service!r}", service=service)
+        if segment is not None and not actor.can(access.TICKET_ISSUE_SPECIAL):
+            raise Forbidden(f"{actor.role} may not choose a segment", role=actor.role)
+        seg_code = segment or svc.segment or self.office.default_segment
+        seg = self.office.segment(seg_code)
+        if seg is None:
+            raise InvalidInput(f"unknown segment {seg_code!r}", segment=seg_code)
+        if category is not None and self.office.category(category) is None:
+            raise InvalidInput(f"unknown out-of-turn category {category!r}", category=category)
+        request = {"service": service, "segment": segment, "category": category}
+        digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+        key = f"{actor.role}:{actor.name}:{idempotency_key}" if idempotency_key else None
+        result: list[Issued] = []
+
+        def run(tx: Unit, now: float) -> list[Event]:
+            if key is not None and (found := tx.ticket_by_idempotency(key)) is not None:
+                ticket, old_digest = found
+                if old_digest != digest:
+                    raise Conflict(
+                        "idempotency key reused for a different request", key=idempotency_key
+                    )
+                result.append(self._issued(tx, ticket, now, replayed=True))
+                return []
+            refusal = self.office.schedule.refuse_issue(datetime.fromtimestamp(now, self.zone))
+            if refusal is not None:
+                raise OfficeClosed(f"tickets are not issued now: {refusal.value}",
+                                   reason=refusal.value)
+            day = self.office_day(now)
+            number = tx.next_number(day, svc.prefix)
+            wait_target = self.office.wait_target(svc, seg)
+            if appointment_at is not None:
+                wait_target = min(wait_target, 60.0 * self.office.dispatch.appointment_wait_min)
+            ticket = Ticket(
+                day=day,
+                number=number,
+                label=format_label(svc.prefix, number),
+                service=svc.code,
+                segment=seg.code,
+                issued_at=now,
+                wait_target=wait_target,
+                service_target=self.office.service_target(svc, seg),
+                public_id=secrets.token_urlsafe(12),
+                category=category,
+                priority=svc.priority,
+                source=actor.role,
+                appointment_at=appointment_at,
+            )
+            ticket.id = tx.insert_ticket(ticket, key, digest)
+            result.append(self._issued(tx, ticket, now, replayed=False))
+            return [Event(c.TICKET_ISSUED, now, actor.name, ticket=ticket,
+                          data={"source": actor.role})]
+
+        self._commit(run)
+        return result[0]
+
+    def _issued(self, tx: Unit, ticket: Ticket, now: float, *, replayed: bool) -> Issued:
+        ahead, expected = self._forecast(tx, ticket, now)
+        return Issued(ticket=ticket, ahead=ahead, expected_wait=expected, replayed=replayed)
+
+    def _serving_desks(self, windows: list[Window], service: str) -> list[dispatch.Desk]:
+        """Open windows that serve ``service``; all that may, if none is open yet."""
+        desks = [self.desk(w) for w in windows]
+        serving = [d for d in desks if service in d.weights]
+        active = [
+            d for d, w in zip(desks, windows)
+            if service in d.weights and w.state is not WindowState.CLOSED
+        ]
+        return active or serving
+
+    def _forecast(self, tx: Unit, ticket: Ticket, now: float) -> tuple[int, float]:
+        """People ahead and a first, simple expected wait (people ahead × mean service time
+        ÷ windows that serve the service)."""
+        if ticket.status is not TicketStatus.WAITING:
+            return 0, 0.0
+        desks = self._serving_desks(tx.windows(), ticket.service)
+        waiting = tx.waiting()
+        ahead: set[int] = set()
+        for desk in desks:
+            for other in dispatch.rank(self.policy, desk, waiting, now):
+                if other.id == ticket.id:
+                    break
+                ahead.add(other.id or 0)
+        mean = tx.mean_service_time(ticket.service, now - SERVICE_TIME_WINDOW)
+        per_visitor = mean if mean is not None else ticket.service_target
+        return len(ahead), len(ahead) * per_visitor / max(1, len(desks))
+
+    def _queues(self, tx: Unit, now: float) -> list[dict[str, object]]:
+        waiting = tx.waiting()
+        windows = tx.windows()
+        queues = []
+        for svc in self.office.services:
+            desks = self._serving_desks(windows, svc.code)
+            mine = [t for t in waiting if t.service == svc.code]
+            shared = {t.id for d in desks for t in waiting if dispatch.may_serve(d, t)}
+            queues.append(
+                {
+                    "service": svc.code,
+                    "waiting": len(mine),
+                    "expected_wait": len(shared) * 60.0 * (svc.service_min
+                                                           or self.office.targets.service_min)
+                    / max(1, len(desks)),
+                }
+            )
+        return queues
+
+    # Windows -------------------------------------------------------------------------------
+
+    def _window(self, tx: Unit, number: int) -> Window:
+        window = tx.window(number) if self.office.window(number) else None
+        if window is None:
+            raise UnknownWindow(f"no window {number}", window=number)
+        return window
+
+    def _act(self, actor: Actor, tx: Unit, number: int) -> Window:
+        """The window ``actor`` acts at, after checking it is theirs to act at."""
+        actor.require(access.WINDOW_ACT)
+        window = self._window(tx, number)
+        if actor.can(access.WINDOW_ANY):
+            return window
+        if actor.is_device:
+            if actor.windows is not None and number not in actor.windows:
+                raise Forbidden(f"device {actor.name!r} is not bound to window {number}")
+            return window
+        if window.state is not WindowState.CLOSED and window.user != actor.name:
+            raise Forbidden(
+                f"window {number} is open for {window.user!r}, not {actor.name!r}",
+                window=number,
+            )
+        return window
+
+    def _current(self, tx: Unit, window: Window, action: str) -> Ticket:
+        window.require_busy(action)
+        ticket = tx.ticket(window.ticket_id or 0)
+        if ticket is None:  # pragma: no cover - would mean a corrupt database
+            raise UnknownTicket(f"window {window.number} points at a missing ticket")
+        return ticket
+
+    def _window_event(self, window: Window, actor: Actor, now: float,
+                      ticket: Ticket | None = None) -> Event:
+        return Event(c.WINDOW_CHANGED, now, actor.name, ticket=ticket, window=window)
+
+    def open_window(self, actor: Actor, number: int) -> Window:
+        def run(tx: Unit, now: float) -> list[Event]:
+            window = self._act(actor, tx, number)
+            if not actor.is_device:
+                for other in tx.windows():
+                    if other.user == actor.name and other.state is not WindowState.CLOSED:
+                        raise Conflict(
+                            f"{actor.name!r} already has window {other.number} open",
+                            window=other.number,
+                        )
+            window.open(None if actor.is_device else actor.name, now)
+            tx.update_window(window)
+            out.append(window)
+            return [self._window_event(window, actor, now)]
+
+        out: list[Window] = []
+        self._commit(run)
+        return out[0]
+
+    def _window_move(self, actor: Actor, number: int,
+                     move: Callable[[Window, float], None]) -> Window:
+        out: list[Window] = []
+
+        def run(tx: Unit, now: float) -> list[Event]:
+            window = self._act(actor, tx, number)
+            move(window, now)
+            tx.update_window(window)
+            out.append(window)
+            return [self._window_event(window, actor, now)]
+
+        self._commit(run)
+        return out[0]
+
+    def close_window(self, actor: Actor, number: int) -> Window:
+        return self._window_move(actor, number, lambda w, now: w.close(now))
+
+    def pause_window(self, actor: Actor, number: int, reason: str) -> Window:
+        try:
+            why = PauseReason(reason)
+        except ValueError:
+            raise InvalidInput(
+                f"unknown pause reason {reason!r}",
+                allowed=[r.value for r in PauseReason],
+            ) from None
+        return self._window_move(actor, number, lambda w, now: w.pause(why, now))
+
+    def resume_window(self, actor: Actor, number: int) -> Window:
+        return self._window_move(actor, number, lambda w, now: w.resume(now))
+
+    def call_next(self, actor: Actor, number: int) -> Ticket:
+        """Call the visitor dispatch picks for this window. Atomic: the write lock is held
+        from reading the queue to marking the ticket called, so two windows never get one
+        visitor."""
+        return self._call(actor, number, pick=None)
+
+    def call_ticket(self, actor: Actor, number: int, label: str) -> Ticket:
+        """Call a specific waiting ticket (by label, today's) at this window."""
+        return self._call(actor, number, pick=label)
+
+    def _call(self, actor: Actor, number: int, pick: str | None) -> Ticket:
+        out: list[Ticket] = []
+
+        def run(tx: Unit, now: float) -> list[Event]:
+            window = self._act(actor, tx, number)
+            window.require_idle("call")
+            if pick is None:
+                ticket = dispatch.choose(self.policy, self.desk(window), tx.waiting(), now)
+                if ticket is None:
+                    raise QueueEmpty(f"nobody is waiting for window {number}", window=number)
+            else:
+                ticket = tx.ticket_by_label(self.office_day(now), pick.strip().upper())
+                if ticket is None:
+                    raise UnknownTicket(f"no ticket {pick!r} today", label=pick)
+            ticket.call(number, window.user or actor.name, now)
+            window.begin_call(ticket.id or 0, now)
+            tx.update_ticket(ticket)
+            tx.update_window(window)
+            out.append(ticket)
+            return [
+                Event(c.TICKET_CALLED, now, actor.name, ticket=ticket, window=window,
+                      data={"specific": pick is not None}),
+            ]
+
+        self._commit(run)
+        return out[0]
+
+    def _ticket_move(
+        self,
+        actor: Actor,
+        number: int,
+        kind: str,
+        move: Callable[[Ticket, Window, float], dict[str, object] | None],
+    ) -> Ticket:
+        out: list[Ticket] = []
+
+        def run(tx: Unit, now: float) -> list[Event]:
+            window = self._act(actor, tx, number)
+            ticket = self._current(tx, window, kind.split(".")[-1])
+            data = move(ticket, window, now) or {}
+            tx.update_ticket(ticket)
+            tx.update_window(window)
+            out.append(ticket)
+            return [Event(kind, now, actor.name, ticket=ticket, window=window, data=data)]
+
+        self._commit(run)
+        return out[0]
+
+    def recall(self, actor: Actor, number: int) -> Ticket:
+        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+            w.require_calling("recall")
+            t.recall(now)
+            return {"recalls": t.recalls}
+
+        return self._ticket_move(actor, number, c.TICKET_RECALLED, move)
+
+    def start(self, actor: Actor, number: int) -> Ticket:
+        def move(t: Ticket, w: Window, now: float) -> None:
+            t.start(now)
+            w.start(now)
+
+        return self._ticket_move(actor, number, c.TICKET_STARTED, move)
+
+    def add_topic(self, actor: Actor, number: int, service: str) -> Ticket:
+        self._require_service(service)
+
+        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+            t.add_topic(service)
+            return {"topic": service}
+
+        return self._ticket_move(actor, number, c.TICKET_TOPIC_ADDED, move)
+
+    def finish(self, actor: Actor, number: int, outcome: str | None = None,
+               topics: list[str] | None = None) -> Ticket:
+        for topic in topics or []:
+            self._require_service(topic)
+
+        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+            t.finish(now, outcome, list(topics or []))
+            w.release(now)
+            return {"outcome": outcome, "topics": list(t.topics)}
+
+        return self._ticket_move(actor, number, c.TICKET_FINISHED, move)
+
+    def no_show(self, actor: Actor, number: int) -> Ticket:
+        def move(t: Ticket, w: Window, now: float) -> None:
+            t.mark_no_show(now)
+            w.release(now)
+
+        return self._ticket_move(actor, number, c.TICKET_NO_SHOW, move)
+
+    def postpone(self, actor: Actor, number: int, reason: str) -> Ticket:
+        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+            t.postpone(now, reason)
+            w.release(now)
+            return {"reason": reason}
+
+        return self._ticket_move(actor, number, c.TICKET_POSTPONED, move)
+
+    def transfer(
+        self,
+        actor: Actor,
+        number: int,
+        *,
+        service: str | None = None,
+        window: int | None = None,
+        user: str | None = None,
+        comment: str = "",
+    ) -> Ticket:
+        """Send the current visitor to another service, window or colleague."""
+        if service is None and window is None and user is None:
+            raise InvalidInput("transfer needs a service, a window or a colleague")
+        if service is not None:
+            self._require_service(service)
+        if window is not None and self.office.window(window) is None:
+            raise UnknownWindow(f"no window {window}", window=window)
+        if window == number:
+            raise InvalidInput("cannot transfer a visitor to the same window")
+
+        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+            before = t.service
+            t.transfer(now, service=service, window=window, user=user, comment=comment,
+                       to_back=self.office.dispatch.requeue_transfers_at_back)
+            w.release(now)
+            return {"from_service": before, "service": service, "to_window": window,
+                    "to_user": user, "comment": comment}
+
+        return self._ticket_move(actor, number, c.TICKET_TRANSFERRED, move)
+
+    def cancel(self, actor: Actor, ticket_id: int, reason: str) -> Ticket:
+        actor.require(access.TICKET_CANCEL)
+        out: list[Ticket] = []
+
+        def run(tx: Unit, now: float) -> list[Event]:
+            ticket = tx.ticket(ticket_id)
+            if ticket is None:
+                raise UnknownTicket(f"no ticket {ticket_id}", ticket=ticket_id)
+            ticket.cancel(now, reason)
+            tx.update_ticket(ticket)
+            out.append(ticket)
+            return [Event(c.TICKET_CANCELLED, now, actor.name, ticket=ticket,
+                          data={"reason": reason})]
+
+        self._commit(run)
+        return out[0]
+
+    def _require_service(self, code: str) -> None:
+        if self.office.service(code) is None:
+            raise UnknownService(f"unknown service {code!r}", service=code)
+
+    # Reading -------------------------------------------------------------------------------
+
+    def snapshot(self) -> c.SnapshotPayload:
+        now = self.clock()
+        with self.store.read() as tx:
+            windows = tx.windows()
+            current = {t.id: t for t in self._currents(tx, windows)}
+            waiting = tx.waiting()
+            return {
+                "seq": tx.last_seq(),
+                "at": now,
+                "office": self.office.name,
+                "windows": [
+                    window_payload(w, self.office, current.get(w.ticket_id), now)
+                    for w in windows
+                    if self.office.window(w.number)
+                ],
+                "waiting": [ticket_payload(t, now) for t in waiting],
+                "queues": self._queues(tx, now),  # type: ignore[typeddict-item]
+                "recent_calls": [ticket_payload(t, now) for t in tx.recent_calls(RECENT_CALLS)],
+            }
+
+    def _currents(self, tx: Unit, windows: list[Window]) -> Iterator[Ticket]:
+        for window in windows:
+            if window.ticket_id is not None and (ticket := tx.ticket(window.ticket_id)):
+                yield ticket
+
+    def window_queue(self, actor: Actor, number: int) -> list[Ticket]:
+        """Waiting tickets this window may serve, in the order it would call them."""
+        actor.require(access.QUEUE_READ)
+        now = self.clock()
+        with self.store.read() as tx:
+            window = self._window(tx, number)
+            return dispatch.rank(self.policy, self.desk(window), tx.waiting(), now)
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        with self.store.read() as tx:
+            ticket = tx.ticket(ticket_id)
+        if ticket is None:
+            raise UnknownTicket(f"no ticket {ticket_id}", ticket=ticket_id)
+        return ticket
+
+    def public_status(self, public_id: str) -> dict[str, object]:
+        """What the visitor's phone may see: numbers only, never personal data."""
+        now = self.clock()
+        with self.store.read() as tx:
+            ticket = tx.ticket_by_public_id(public_id)
+            if ticket is None:
+                raise UnknownTicket("no such ticket")
+            ahead, expected = self._forecast(tx, ticket, now)
+        svc = self.office.service(ticket.service)
+        return {
+            "label": ticket.label,
+            "service": ticket.service,
+            "service_name": svc.name if svc else ticket.service,
+            "status": ticket.status.value,
+            "window": ticket.window,
+            "issued_at": ticket.issued_at,
+            "ahead": ahead,
+            "expected_wait": expected,
+        }
+
+    def events(self, actor: Actor, since_seq: int, limit: int) -> list[dict[str, object]]:
+        actor.require(access.EVENTS_READ)
+        with self.store.read() as tx:
+            return tx.events(since_seq, limit)

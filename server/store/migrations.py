@@ -1,0 +1,128 @@
+"""Schema migrations, applied in order on start-up. Append new steps; never edit old ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _initial(db: sqlite_utils.Database) -> None:
+    db["tickets"].create(
+        {
+            "id": int,
+            "day": str,
+            "number": int,
+            "label": str,
+            "service": str,
+            "segment": str,
+            "category": str,
+            "priority": int,
+            "source": str,
+            "appointment_at": float,
+            "issued_at": float,
+            "wait_target": float,
+            "service_target": float,
+            "public_id": str,
+            "status": str,
+            "queue_since": float,
+            "window": int,
+            "user": str,
+            "first_called_at": float,
+            "called_at": float,
+            "started_at": float,
+            "finished_at": float,
+            "recalls": int,
+            "postponements": int,
+            "transfers": int,
+            "routed_window": int,
+            "routed_user": str,
+            "outcome": str,
+            "note": str,
+            "topics": str,
+            "idempotency_key": str,
+            "request_digest": str,
+        },
+        pk="id",
+        not_null={"day", "number", "label", "service", "status", "public_id"},
+    )
+    db["tickets"].create_index(["day", "label"], unique=True)
+    db["tickets"].create_index(["public_id"], unique=True)
+    db["tickets"].create_index(["idempotency_key"], unique=True)
+    db["tickets"].create_index(["status"])
+    db["tickets"].create_index(["issued_at"])
+    db["counters"].create({"day": str, "prefix": str, "last": int}, pk=("day", "prefix"))
+    db["windows"].create(
+        {
+            "number": int,
+            "state": str,
+            "user": str,
+            "ticket_id": int,
+            "pause_reason": str,
+            "since": float,
+        },
+        pk="number",
+    )
+    db.execute(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL,"
+        " kind TEXT NOT NULL, ticket_id INTEGER, label TEXT, window INTEGER, user TEXT,"
+        " data TEXT NOT NULL DEFAULT '{}')"
+    )
+    db["events"].create_index(["at"])
+    db["events"].create_index(["ticket_id"])
+    db["users"].create(
+        {
+            "username": str,
+            "name": str,
+            "role": str,
+            "password_hash": str,
+            "active": int,
+            "created_at": float,
+        },
+        pk="username",
+    )
+    db["tokens"].create(
+        {
+            "name": str,
+            "role": str,
+            "token_hash": str,
+            "windows": str,
+            "created_at": float,
+            "revoked": int,
+        },
+        pk="name",
+    )
+    db["tokens"].create_index(["token_hash"], unique=True)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", _initial),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations, each in its own transaction; return the names applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        conn = db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the write lock.
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            step(db)
+            conn.execute(
+                "INSERT INTO _migrations VALUES (?, datetime('now'))",
+                (name,),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

@@ -1,0 +1,276 @@
+"""SQLite storage: the only module that knows table names.
+
+WAL journal with ``synchronous=FULL``: a commit is on disk before the caller is answered, so
+neither ``kill -9`` nor a power cut loses an acknowledged ticket or move. Every write runs in
+``BEGIN IMMEDIATE``, which takes SQLite's write lock before reading: read-modify-write
+sequences (next number, call next) are atomic across threads *and* processes. Each thread gets
+its own connection.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict, fields
+from pathlib import Path
+
+import sqlite_utils
+
+from server.domain.events import Event
+from server.domain.tickets import Ticket, TicketStatus
+from server.domain.windows import PauseReason, Window, WindowState
+from server.store.migrations import migrate
+
+TICKET_COLUMNS = [f.name for f in fields(Ticket)]
+BUSY_TIMEOUT_MS = 30_000
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def _ticket_from_row(row: sqlite3.Row) -> Ticket:
+    values = {name: row[name] for name in TICKET_COLUMNS}
+    values["status"] = TicketStatus(values["status"])
+    values["priority"] = bool(values["priority"])
+    values["topics"] = json.loads(values["topics"] or "[]")
+    return Ticket(**values)
+
+
+def _ticket_to_row(ticket: Ticket) -> dict[str, object]:
+    row = asdict(ticket)
+    row["status"] = ticket.status.value
+    row["priority"] = int(ticket.priority)
+    row["topics"] = json.dumps(ticket.topics, ensure_ascii=False)
+    return row
+
+
+def _window_from_row(row: sqlite3.Row) -> Window:
+    return Window(
+        number=row["number"],
+        state=WindowState(row["state"]),
+        user=row["user"],
+        ticket_id=row["ticket_id"],
+        pause_reason=PauseReason(row["pause_reason"]) if row["pause_reason"] else None,
+        since=row["since"] or 0.0,
+    )
+
+
+class SqliteUnit:
+    """The queue's view of the database inside one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def next_number(self, day: str, prefix: str) -> int:
+        row = self.conn.execute(
+            "INSERT INTO counters (day, prefix, last) VALUES (?, ?, 1)"
+            " ON CONFLICT (day, prefix) DO UPDATE SET last = last + 1 RETURNING last",
+            (day, prefix),
+        ).fetchone()
+        return int(row[0])
+
+    def insert_ticket(self, ticket: Ticket, idempotency_key: str | None, digest: str) -> int:
+        row = _ticket_to_row(ticket)
+        row.pop("id")
+        row["idempotency_key"], row["request_digest"] = idempotency_key, digest
+        columns = ", ".join(f'"{c}"' for c in row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.conn.execute(
+            f"INSERT INTO tickets ({columns}) VALUES ({marks})", tuple(row.values())
+        )
+        return int(cursor.lastrowid or 0)
+
+    def ticket_by_idempotency(self, key: str) -> tuple[Ticket, str] | None:
+        row = self.conn.execute(
+            "SELECT * FROM tickets WHERE idempotency_key = ?", (key,)
+        ).fetchone()
+        return (_ticket_from_row(row), row["request_digest"]) if row else None
+
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        row = self.conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return _ticket_from_row(row) if row else None
+
+    def ticket_by_label(self, day: str, label: str) -> Ticket | None:
+        row = self.conn.execute(
+            "SELECT * FROM tickets WHERE day = ? AND label = ?", (day, label)
+        ).fetchone()
+        return _ticket_from_row(row) if row else None
+
+    def ticket_by_public_id(self, public_id: str) -> Ticket | None:
+        row = self.conn.execute(
+            "SELECT * FROM tickets WHERE public_id = ?", (public_id,)
+        ).fetchone()
+        return _ticket_from_row(row) if row else None
+
+    def waiting(self) -> list[Ticket]:
+        rows = self.conn.execute(
+            "SELECT * FROM tickets WHERE status = 'waiting' ORDER BY queue_since, id"
+        ).fetchall()
+        return [_ticket_from_row(r) for r in rows]
+
+    def recent_calls(self, limit: int) -> list[Ticket]:
+        rows = self.conn.execute(
+            "SELECT * FROM tickets WHERE called_at IS NOT NULL ORDER BY called_at DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_ticket_from_row(r) for r in rows]
+
+    def update_ticket(self, ticket: Ticket) -> None:
+        row = _ticket_to_row(ticket)
+        ticket_id = row.pop("id")
+        assignments = ", ".join(f'"{c}" = ?' for c in row)
+        self.conn.execute(
+            f"UPDATE tickets SET {assignments} WHERE id = ?", (*row.values(), ticket_id)
+        )
+
+    def ensure_windows(self, numbers: list[int], now: float) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO windows (number, state, since) VALUES (?, 'closed', ?)",
+            [(n, now) for n in numbers],
+        )
+
+    def window(self, number: int) -> Window | None:
+        row = self.conn.execute("SELECT * FROM windows WHERE number = ?", (number,)).fetchone()
+        return _window_from_row(row) if row else None
+
+    def windows(self) -> list[Window]:
+        rows = self.conn.execute("SELECT * FROM windows ORDER BY number").fetchall()
+        return [_window_from_row(r) for r in rows]
+
+    def update_window(self, window: Window) -> None:
+        self.conn.execute(
+            "UPDATE windows SET state = ?, user = ?, ticket_id = ?, pause_reason = ?, since = ?"
+            " WHERE number = ?",
+            (
+                window.state.value,
+                window.user,
+                window.ticket_id,
+                window.pause_reason.value if window.pause_reason else None,
+                window.since,
+                window.number,
+            ),
+        )
+
+    def append_event(self, event: Event) -> int:
+        ticket = event.ticket
+        window = event.window.number if event.window else (ticket.window if ticket else None)
+        cursor = self.conn.execute(
+            "INSERT INTO events (at, kind, ticket_id, label, window, user, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.at,
+                event.kind,
+                ticket.id if ticket else None,
+                ticket.label if ticket else None,
+                window,
+                event.user,
+                json.dumps(event.data, ensure_ascii=False),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def last_seq(self) -> int:
+        row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def events(self, since_seq: int = 0, limit: int = 1000) -> list[dict[str, object]]:
+        rows = self.conn.execute(
+            "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (since_seq, limit)
+        ).fetchall()
+        return [{**dict(r), "data": json.loads(r["data"])} for r in rows]
+
+    def mean_service_time(self, service: str, since: float) -> float | None:
+        row = self.conn.execute(
+            "SELECT avg(finished_at - started_at) FROM tickets WHERE service = ?"
+            " AND status = 'done' AND started_at >= ?",
+            (service, since),
+        ).fetchone()
+        return float(row[0]) if row[0] is not None else None
+
+    # Accounts ---------------------------------------------------------------------------
+
+    def user(self, username: str) -> dict[str, object] | None:
+        row = self.conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        return dict(row) if row else None
+
+    def upsert_user(self, record: dict[str, object]) -> None:
+        self.conn.execute(
+            "INSERT INTO users (username, name, role, password_hash, active, created_at)"
+            " VALUES (:username, :name, :role, :password_hash, :active, :created_at)"
+            " ON CONFLICT (username) DO UPDATE SET name = excluded.name, role = excluded.role,"
+            " password_hash = excluded.password_hash, active = excluded.active",
+            record,
+        )
+
+    def token(self, token_hash: str) -> dict[str, object] | None:
+        row = self.conn.execute(
+            "SELECT * FROM tokens WHERE token_hash = ? AND revoked = 0", (token_hash,)
+        ).fetchone()
+        return {**dict(row), "windows": json.loads(row["windows"] or "null")} if row else None
+
+    def upsert_token(self, record: dict[str, object]) -> None:
+        self.conn.execute(
+            "INSERT INTO tokens (name, role, token_hash, windows, created_at, revoked)"
+            " VALUES (:name, :role, :token_hash, :windows, :created_at, 0)"
+            " ON CONFLICT (name) DO UPDATE SET role = excluded.role,"
+            " token_hash = excluded.token_hash, windows = excluded.windows, revoked = 0",
+            {**record, "windows": json.dumps(record.get("windows"))},
+        )
+
+
+class SqliteStore:
+    """Opens one connection per thread on first use; all writes are ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def migrate(self) -> list[str]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return migrate(sqlite_utils.Database(self._conn()))
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[SqliteUnit]:
+        conn = self._conn()
+        conn.execute(begin)
+        try:
+            yield SqliteUnit(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def write(self) -> AbstractContextManager[SqliteUnit]:
+        """A read-modify-write transaction holding the database write lock."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def read(self) -> AbstractContextManager[SqliteUnit]:
+        """A consistent read-only snapshot."""
+        return self._transaction("BEGIN")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()

@@ -1,0 +1,279 @@
+"""JSON HTTP API under /api/v1 for kiosks, staff pages, boards and the bridge.
+
+Every request body is validated against its schema in ``openapi.yaml`` before a use case runs,
+so the document and the checks cannot drift apart. Errors are translated to JSON in
+``server.web.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, current_app, request
+from flask.typing import ResponseReturnValue
+
+from server.contract import API_PREFIX
+from server.domain.access import QUEUE_READ, Actor
+from server.domain.errors import InvalidInput, Unauthorized
+from server.payloads import staff_ticket_payload, window_payload
+from server.queue import Issued, QueueService
+from server.web.auth import current_actor, login_user, logout_user
+from server.web.openapi import validate_body
+
+api = Blueprint("api", __name__, url_prefix=API_PREFIX)
+
+
+def _queue() -> QueueService:
+    return current_app.extensions["talon"].queue
+
+
+def _body(schema: str) -> dict[str, Any]:
+    data = request.get_json(silent=True) if request.content_length else {}
+    if data is None:
+        raise InvalidInput("the request body must be JSON (Content-Type: application/json)")
+    validate_body(schema, data)
+    return data
+
+
+def _actor(permission: str | None = None) -> Actor:
+    actor = current_actor()
+    if permission is not None:
+        actor.require(permission)
+    return actor
+
+
+# Public ----------------------------------------------------------------------------------
+
+
+@api.get("/health")
+def health() -> ResponseReturnValue:
+    return {"status": "ok", "office": _queue().office.name}
+
+
+@api.get("/public/tickets/<public_id>")
+def public_ticket(public_id: str) -> ResponseReturnValue:
+    if not 8 <= len(public_id) <= 64:
+        raise InvalidInput("malformed ticket reference")
+    return _queue().public_status(public_id)
+
+
+# Sessions --------------------------------------------------------------------------------
+
+
+@api.post("/auth/login")
+def login() -> ResponseReturnValue:
+    body = _body("LoginRequest")
+    actor = current_app.extensions["talon"].accounts.authenticate(
+        body["username"], body["password"]
+    )
+    if actor is None:
+        raise Unauthorized("wrong username or password")
+    login_user(actor)
+    return {"username": actor.name, "role": actor.role}
+
+
+@api.post("/auth/logout")
+def logout() -> ResponseReturnValue:
+    logout_user()
+    return {"ok": True}
+
+
+@api.get("/auth/me")
+def me() -> ResponseReturnValue:
+    actor = _actor()
+    return {"username": actor.name, "role": actor.role, "device": actor.is_device,
+            "windows": sorted(actor.windows) if actor.windows is not None else None}
+
+
+# Office and queue ------------------------------------------------------------------------
+
+
+@api.get("/office")
+def office() -> ResponseReturnValue:
+    _actor(QUEUE_READ)
+    model = _queue().office
+    return model.model_dump(mode="json", exclude={"schedule"}) | {
+        "schedule": {"enforce": model.schedule.enforce}
+    }
+
+
+@api.get("/snapshot")
+def snapshot() -> ResponseReturnValue:
+    _actor(QUEUE_READ)
+    return dict(_queue().snapshot())
+
+
+@api.get("/events")
+def events() -> ResponseReturnValue:
+    actor = _actor()
+    since = _int_arg("since", 0, 0, 2**62)
+    limit = _int_arg("limit", 1000, 1, 10_000)
+    return {"events": _queue().events(actor, since, limit)}
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"query parameter {name!r} must be an integer") from None
+    if not low <= value <= high:
+        raise InvalidInput(f"query parameter {name!r} must be between {low} and {high}")
+    return value
+
+
+# Tickets ---------------------------------------------------------------------------------
+
+
+def _issued_payload(issued: Issued, now: float) -> dict[str, object]:
+    return {
+        "ticket": staff_ticket_payload(issued.ticket, now),
+        "ahead": issued.ahead,
+        "expected_wait": issued.expected_wait,
+        "replayed": issued.replayed,
+    }
+
+
+@api.post("/tickets")
+def issue_ticket() -> ResponseReturnValue:
+    body = _body("IssueRequest")
+    key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 100:
+        raise InvalidInput("Idempotency-Key must have 1 to 100 characters")
+    queue = _queue()
+    issued = queue.issue(
+        _actor(),
+        body["service"],
+        segment=body.get("segment"),
+        category=body.get("category"),
+        idempotency_key=key,
+    )
+    return _issued_payload(issued, queue.clock()), 200 if issued.replayed else 201
+
+
+@api.get("/tickets/<int:ticket_id>")
+def get_ticket(ticket_id: int) -> ResponseReturnValue:
+    _actor(QUEUE_READ)
+    queue = _queue()
+    return staff_ticket_payload(queue.ticket(ticket_id), queue.clock())
+
+
+@api.post("/tickets/<int:ticket_id>/cancel")
+def cancel_ticket(ticket_id: int) -> ResponseReturnValue:
+    body = _body("ReasonRequest")
+    queue = _queue()
+    ticket = queue.cancel(_actor(), ticket_id, body["reason"])
+    return staff_ticket_payload(ticket, queue.clock())
+
+
+# Windows ---------------------------------------------------------------------------------
+
+
+@api.get("/windows")
+def list_windows() -> ResponseReturnValue:
+    _actor(QUEUE_READ)
+    return {"windows": _queue().snapshot()["windows"]}
+
+
+@api.get("/windows/<int:number>/queue")
+def window_queue(number: int) -> ResponseReturnValue:
+    queue = _queue()
+    tickets = queue.window_queue(_actor(), number)
+    now = queue.clock()
+    return {"window": number, "tickets": [staff_ticket_payload(t, now) for t in tickets]}
+
+
+def _window_route(rule: str, schema: str | None = None) -> Callable[..., Any]:
+    """Register POST /windows/<n>/<rule>; the view gets (queue, actor, number, body)."""
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        def endpoint(number: int) -> ResponseReturnValue:
+            body = _body(schema) if schema else _body("Empty")
+            queue = _queue()
+            result = view(queue, _actor(), number, body)
+            now = queue.clock()
+            if hasattr(result, "label"):
+                return {"ticket": staff_ticket_payload(result, now)}
+            return {"window": window_payload(result, queue.office, None, now)}
+
+        endpoint.__name__ = f"window_{view.__name__}"
+        endpoint.__doc__ = view.__doc__
+        api.add_url_rule(f"/windows/<int:number>/{rule}", view_func=endpoint, methods=["POST"])
+        return view
+
+    return register
+
+
+@_window_route("open")
+def open_window(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.open_window(a, n)
+
+
+@_window_route("close")
+def close_window(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.close_window(a, n)
+
+
+@_window_route("pause", "PauseRequest")
+def pause_window(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.pause_window(a, n, body["reason"])
+
+
+@_window_route("resume")
+def resume_window(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.resume_window(a, n)
+
+
+@_window_route("call-next")
+def call_next(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.call_next(a, n)
+
+
+@_window_route("call", "CallRequest")
+def call_ticket(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.call_ticket(a, n, body["label"])
+
+
+@_window_route("recall")
+def recall(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.recall(a, n)
+
+
+@_window_route("start")
+def start(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.start(a, n)
+
+
+@_window_route("topics", "TopicRequest")
+def add_topic(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.add_topic(a, n, body["service"])
+
+
+@_window_route("finish", "FinishRequest")
+def finish(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.finish(a, n, body.get("outcome"), body.get("topics"))
+
+
+@_window_route("no-show")
+def no_show(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.no_show(a, n)
+
+
+@_window_route("postpone", "ReasonRequest")
+def postpone(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.postpone(a, n, body["reason"])
+
+
+@_window_route("transfer", "TransferRequest")
+def transfer(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
+    return q.transfer(
+        a,
+        n,
+        service=body.get("service"),
+        window=body.get("window"),
+        user=body.get("user"),
+        comment=body.get("comment", ""),
+    )

@@ -1,0 +1,63 @@
+"""Socket.IO push: a snapshot on every (re)connect, then every committed event.
+
+Rooms: ``hall`` gets every event of the office; ``window:N`` gets the events of window N
+(a client joins it with ``subscribe {"window": N}``). A client joins its rooms *before* the
+snapshot is read, so no event can fall between the two; events whose ``seq`` is not greater
+than the snapshot's are already in it. Connections without a valid session or device token
+are refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import SocketIO, emit, join_room
+
+from server import contract as c
+from server.domain.access import QUEUE_READ
+from server.web.auth import resolve_actor
+
+log = logging.getLogger(__name__)
+
+
+class SocketIONotifier:
+    """The queue's Notifier: emits committed events to the hall and window rooms."""
+
+    def __init__(self, socketio: SocketIO) -> None:
+        self.socketio = socketio
+
+    def publish(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self.socketio.emit(event["kind"], event, to=c.HALL_ROOM)
+            window = event.get("window")
+            number = window["number"] if window else (event.get("ticket") or {}).get("window")
+            if number is not None:
+                self.socketio.emit(event["kind"], event, to=c.window_room(number))
+
+
+def register(socketio: SocketIO) -> None:
+    @socketio.on("connect")
+    def on_connect(auth: dict[str, Any] | None = None) -> bool:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if token is not None and not isinstance(token, str):
+            return False
+        actor = resolve_actor(token)
+        if actor is None or not actor.can(QUEUE_READ):
+            log.info("refused Socket.IO connection from %s", request.remote_addr)
+            return False
+        join_room(c.HALL_ROOM)
+        emit(c.SNAPSHOT, current_app.extensions["talon"].queue.snapshot())
+        return True
+
+    @socketio.on(c.SUBSCRIBE)
+    def on_subscribe(data: Any) -> dict[str, Any]:
+        number = data.get("window") if isinstance(data, dict) else None
+        queue = current_app.extensions["talon"].queue
+        if not isinstance(number, int) or isinstance(number, bool) or not queue.office.window(
+            number
+        ):
+            return {"ok": False, "error": "subscribe needs {'window': <configured number>}"}
+        join_room(c.window_room(number))
+        return {"ok": True, "snapshot": queue.snapshot()}

@@ -1,0 +1,1 @@
+"""The ``talon`` command: one entry point for every process of the system."""
