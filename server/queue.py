@@ -381,13 +381,14 @@ class QueueService:
         actor: Actor,
         number: int,
         kind: str,
+        action: str,
         move: Callable[[Ticket, Window, float], dict[str, object] | None],
     ) -> Ticket:
         out: list[Ticket] = []
 
         def run(tx: Unit, now: float) -> list[Event]:
             window = self._act(actor, tx, number)
-            ticket = self._current(tx, window, kind.split(".")[-1])
+            ticket = self._current(tx, window, action)
             data = move(ticket, window, now) or {}
             tx.update_ticket(ticket)
             tx.update_window(window)
@@ -403,14 +404,14 @@ class QueueService:
             t.recall(now)
             return {"recalls": t.recalls}
 
-        return self._ticket_move(actor, number, c.TICKET_RECALLED, move)
+        return self._ticket_move(actor, number, c.TICKET_RECALLED, "recall", move)
 
     def start(self, actor: Actor, number: int) -> Ticket:
         def move(t: Ticket, w: Window, now: float) -> None:
             t.start(now)
             w.start(now)
 
-        return self._ticket_move(actor, number, c.TICKET_STARTED, move)
+        return self._ticket_move(actor, number, c.TICKET_STARTED, "start", move)
 
     def add_topic(self, actor: Actor, number: int, service: str) -> Ticket:
         self._require_service(service)
@@ -419,7 +420,7 @@ class QueueService:
             t.add_topic(service)
             return {"topic": service}
 
-        return self._ticket_move(actor, number, c.TICKET_TOPIC_ADDED, move)
+        return self._ticket_move(actor, number, c.TICKET_TOPIC_ADDED, "record a topic", move)
 
     def finish(self, actor: Actor, number: int, outcome: str | None = None,
                topics: list[str] | None = None) -> Ticket:
@@ -431,14 +432,14 @@ class QueueService:
             w.release(now)
             return {"outcome": outcome, "topics": list(t.topics)}
 
-        return self._ticket_move(actor, number, c.TICKET_FINISHED, move)
+        return self._ticket_move(actor, number, c.TICKET_FINISHED, "finish", move)
 
     def no_show(self, actor: Actor, number: int) -> Ticket:
         def move(t: Ticket, w: Window, now: float) -> None:
             t.mark_no_show(now)
             w.release(now)
 
-        return self._ticket_move(actor, number, c.TICKET_NO_SHOW, move)
+        return self._ticket_move(actor, number, c.TICKET_NO_SHOW, "mark a no-show", move)
 
     def postpone(self, actor: Actor, number: int, reason: str) -> Ticket:
         def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
@@ -446,7 +447,7 @@ class QueueService:
             w.release(now)
             return {"reason": reason}
 
-        return self._ticket_move(actor, number, c.TICKET_POSTPONED, move)
+        return self._ticket_move(actor, number, c.TICKET_POSTPONED, "postpone", move)
 
     def transfer(
         self,
@@ -476,7 +477,7 @@ class QueueService:
             return {"from_service": before, "service": service, "to_window": window,
                     "to_user": user, "comment": comment}
 
-        return self._ticket_move(actor, number, c.TICKET_TRANSFERRED, move)
+        return self._ticket_move(actor, number, c.TICKET_TRANSFERRED, "transfer", move)
 
     def cancel(self, actor: Actor, ticket_id: int, reason: str) -> Ticket:
         actor.require(access.TICKET_CANCEL)
