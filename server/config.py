@@ -92,6 +92,8 @@ def load(path: Path | str | None, env: Mapping[str, str] | None = None) -> Offic
         text = Path(path).read_text(encoding="utf-8") if path is not None else demo_office_text()
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -51,6 +51,7 @@ class Unit(Protocol):
     def ticket_by_label(self, day: str, label: str) -> Ticket | None: ...
     def ticket_by_public_id(self, public_id: str) -> Ticket | None: ...
     def waiting(self) -> list[Ticket]: ...
+    def waiting_counts(self) -> dict[str, int]: ...
     def recent_calls(self, limit: int) -> list[Ticket]: ...
     def update_ticket(self, ticket: Ticket) -> None: ...
     def ensure_windows(self, numbers: list[int], now: float) -> None: ...
@@ -236,20 +237,21 @@ class QueueService:
         return len(ahead), len(ahead) * per_visitor / max(1, len(desks))
 
     def _queues(self, tx: Unit, now: float) -> list[dict[str, object]]:
-        waiting = tx.waiting()
+        """Per service: how many wait, and a naive expected wait for a newcomer (everyone
+        the serving windows may take, times the service's target time, over those windows)."""
+        counts = tx.waiting_counts()
         windows = tx.windows()
         queues = []
         for svc in self.office.services:
             desks = self._serving_desks(windows, svc.code)
-            mine = [t for t in waiting if t.service == svc.code]
-            shared = {t.id for d in desks for t in waiting if dispatch.may_serve(d, t)}
+            shared = {code for desk in desks for code in desk.weights}
+            minutes = svc.service_min or self.office.targets.service_min
             queues.append(
                 {
                     "service": svc.code,
-                    "waiting": len(mine),
-                    "expected_wait": len(shared) * 60.0 * (svc.service_min
-                                                           or self.office.targets.service_min)
-                    / max(1, len(desks)),
+                    "waiting": counts.get(svc.code, 0),
+                    "expected_wait": sum(counts.get(code, 0) for code in shared)
+                    * 60.0 * minutes / max(1, len(desks)),
                 }
             )
         return queues

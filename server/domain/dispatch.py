@@ -5,9 +5,13 @@ first — by giving each ticket a sort key; the smallest key is called. The serv
 ``talon simulate`` run exactly this code, the simulator on a virtual clock.
 
 * ``target`` (the default): out-of-turn visitors first in arrival order; then pre-booked visitors
-  whose slot has come; then everyone else by *urgency*, the time waited as a fraction of the
-  ticket's own wait target, times the desk's weight for the service and a boost for priority
-  topics. Urgency grows without bound for every ticket, so nobody is starved.
+  whose slot has come; then *overdue* tickets, those that waited twice their own wait target,
+  most urgent first (urgency: time waited as a fraction of the target, times a boost for
+  priority topics); then tickets that can still be served within target, least time left
+  first (the time left divided by the desk's weight for the service and the boost); last,
+  tickets that missed their target but are not overdue yet, most urgent first. Serving who
+  can still make it raises the share within target; the overdue tier bounds every wait, so
+  nobody is starved.
 * ``strict``: out-of-turn, due bookings, then VIP and priority topics, then the rest; arrival
   order within each class. Ordinary visitors wait as long as any priority visitor is queued.
 * ``fifo``: plain arrival order, ignoring every category. A baseline for the simulator only:
@@ -44,27 +48,52 @@ def may_serve(desk: Desk, ticket: Ticket) -> bool:
     return ticket.service in desk.weights
 
 
+def _waited(ticket: Ticket, now: float) -> float:
+    """Seconds in the queue since the ticket's place in it (a postponement resets it)."""
+    return max(0.0, now - ticket.queue_since)
+
+
 def _is_due(ticket: Ticket, now: float) -> bool:
     return ticket.appointment_at is not None and ticket.appointment_at <= now
 
 
 @dataclass(frozen=True)
 class TargetPolicy:
+    """Serve wait targets: who can still make it first, but nobody beyond ``overdue_factor``
+    times their target waits for newer tickets. ``talon simulate`` measures the effect."""
+
     priority_boost: float = 1.5
+    overdue_factor: float = 2.0
     name: str = "target"
 
-    def urgency(self, ticket: Ticket, desk: Desk, now: float) -> float:
-        waited = max(0.0, now - ticket.queue_since)
+    def urgency(self, ticket: Ticket, now: float) -> float:
+        """Time waited as a fraction of the ticket's own target, times the priority boost."""
+        return self._boost(ticket) * _waited(ticket, now) / ticket.wait_target
+
+    def time_left(self, ticket: Ticket, desk: Desk, now: float) -> float:
+        """Seconds until the ticket misses its target, shrunk by the desk's weight for the
+        service and the priority boost: the window prefers its main topics and priority
+        topics, but only among visitors who can still be served within target."""
         weight = desk.weights.get(ticket.service, 1.0)
-        boost = self.priority_boost if ticket.priority else 1.0
-        return weight * boost * waited / ticket.wait_target
+        left = ticket.wait_target - _waited(ticket, now)
+        return left / (weight * self._boost(ticket))
 
     def key(self, ticket: Ticket, desk: Desk, now: float) -> Key:
         if ticket.is_out_of_turn:
             return (0.0, ticket.queue_since, 0.0)
         if _is_due(ticket, now):
             return (1.0, ticket.appointment_at or 0.0, 0.0)
-        return (2.0, -self.urgency(ticket, desk, now), ticket.queue_since)
+        waited = _waited(ticket, now)
+        if waited >= self.overdue_factor * ticket.wait_target:
+            return (2.0, -self.urgency(ticket, now), ticket.queue_since)
+        if waited < ticket.wait_target:
+            return (3.0, self.time_left(ticket, desk, now), ticket.queue_since)
+        # Missed the target already: another few minutes no longer change the share within
+        # target, so these wait for those who can still make it, until they are overdue.
+        return (4.0, -self.urgency(ticket, now), ticket.queue_since)
+
+    def _boost(self, ticket: Ticket) -> float:
+        return self.priority_boost if ticket.priority else 1.0
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ def _initial(db: sqlite_utils.Database) -> None:
     db["tickets"].create_index(["idempotency_key"], unique=True)
     db["tickets"].create_index(["status"])
     db["tickets"].create_index(["issued_at"])
+    db["tickets"].create_index(["called_at"])
+    db["tickets"].create_index(["service", "started_at"])
     db["counters"].create({"day": str, "prefix": str, "last": int}, pk=("day", "prefix"))
     db["windows"].create(
         {

@@ -25,6 +25,8 @@ from server.domain.windows import PauseReason, Window, WindowState
 from server.store.migrations import migrate
 
 TICKET_COLUMNS = [f.name for f in fields(Ticket)]
+# Explicit column order, so rows map onto Ticket fields by position.
+TICKET_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in TICKET_COLUMNS) + " FROM tickets"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -38,10 +40,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def _ticket_from_row(row: sqlite3.Row) -> Ticket:
-    values = {name: row[name] for name in TICKET_COLUMNS}
+    values = dict(zip(TICKET_COLUMNS, row))
     values["status"] = TicketStatus(values["status"])
     values["priority"] = bool(values["priority"])
-    values["topics"] = json.loads(values["topics"] or "[]")
+    topics = values["topics"]
+    values["topics"] = json.loads(topics) if topics and topics != "[]" else []
     return Ticket(**values)
 
 
@@ -91,35 +94,43 @@ class SqliteUnit:
 
     def ticket_by_idempotency(self, key: str) -> tuple[Ticket, str] | None:
         row = self.conn.execute(
-            "SELECT * FROM tickets WHERE idempotency_key = ?", (key,)
+            f"{TICKET_SELECT.replace(' FROM', ', request_digest FROM')}"
+            " WHERE idempotency_key = ?",
+            (key,),
         ).fetchone()
         return (_ticket_from_row(row), row["request_digest"]) if row else None
 
     def ticket(self, ticket_id: int) -> Ticket | None:
-        row = self.conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        row = self.conn.execute(f"{TICKET_SELECT} WHERE id = ?", (ticket_id,)).fetchone()
         return _ticket_from_row(row) if row else None
 
     def ticket_by_label(self, day: str, label: str) -> Ticket | None:
         row = self.conn.execute(
-            "SELECT * FROM tickets WHERE day = ? AND label = ?", (day, label)
+            f"{TICKET_SELECT} WHERE day = ? AND label = ?", (day, label)
         ).fetchone()
         return _ticket_from_row(row) if row else None
 
     def ticket_by_public_id(self, public_id: str) -> Ticket | None:
         row = self.conn.execute(
-            "SELECT * FROM tickets WHERE public_id = ?", (public_id,)
+            f"{TICKET_SELECT} WHERE public_id = ?", (public_id,)
         ).fetchone()
         return _ticket_from_row(row) if row else None
 
     def waiting(self) -> list[Ticket]:
         rows = self.conn.execute(
-            "SELECT * FROM tickets WHERE status = 'waiting' ORDER BY queue_since, id"
+            f"{TICKET_SELECT} WHERE status = 'waiting' ORDER BY queue_since, id"
         ).fetchall()
         return [_ticket_from_row(r) for r in rows]
 
+    def waiting_counts(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            "SELECT service, count(*) FROM tickets WHERE status = 'waiting' GROUP BY service"
+        ).fetchall()
+        return {r[0]: int(r[1]) for r in rows}
+
     def recent_calls(self, limit: int) -> list[Ticket]:
         rows = self.conn.execute(
-            "SELECT * FROM tickets WHERE called_at IS NOT NULL ORDER BY called_at DESC LIMIT ?",
+            f"{TICKET_SELECT} WHERE called_at IS NOT NULL ORDER BY called_at DESC LIMIT ?",
             (limit,),
         ).fetchall()
         return [_ticket_from_row(r) for r in rows]

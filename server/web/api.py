@@ -139,13 +139,14 @@ def _issued_payload(issued: Issued, now: float) -> dict[str, object]:
 
 @api.post("/tickets")
 def issue_ticket() -> ResponseReturnValue:
+    actor = _actor()
     body = _body("IssueRequest")
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 100:
         raise InvalidInput("Idempotency-Key must have 1 to 100 characters")
     queue = _queue()
     issued = queue.issue(
-        _actor(),
+        actor,
         body["service"],
         segment=body.get("segment"),
         category=body.get("category"),
@@ -163,9 +164,10 @@ def get_ticket(ticket_id: int) -> ResponseReturnValue:
 
 @api.post("/tickets/<int:ticket_id>/cancel")
 def cancel_ticket(ticket_id: int) -> ResponseReturnValue:
+    actor = _actor()
     body = _body("ReasonRequest")
     queue = _queue()
-    ticket = queue.cancel(_actor(), ticket_id, body["reason"])
+    ticket = queue.cancel(actor, ticket_id, body["reason"])
     return staff_ticket_payload(ticket, queue.clock())
 
 
@@ -191,9 +193,10 @@ def _window_route(rule: str, schema: str | None = None) -> Callable[..., Any]:
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         def endpoint(number: int) -> ResponseReturnValue:
-            body = _body(schema) if schema else _body("Empty")
+            actor = _actor()
+            body = _body(schema or "Empty")
             queue = _queue()
-            result = view(queue, _actor(), number, body)
+            result = view(queue, actor, number, body)
             now = queue.clock()
             if hasattr(result, "label"):
                 return {"ticket": staff_ticket_payload(result, now)}

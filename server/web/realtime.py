@@ -1,7 +1,9 @@
 """Socket.IO push: a snapshot on every (re)connect, then every committed event.
 
-Rooms: ``hall`` gets every event of the office; ``window:N`` gets the events of window N
-(a client joins it with ``subscribe {"window": N}``). A client joins its rooms *before* the
+Rooms: ``hall`` gets every event of the office; ``window:N`` gets the events of window N.
+A client connecting with ``auth={"token": ..., "window": N}`` (a window screen, a bridge
+board) joins only ``window:N``; any other client joins ``hall`` and may add window rooms with
+``subscribe {"window": N}``. A client in several rooms still gets each event once. A client joins its rooms *before* the
 snapshot is read, so no event can fall between the two; events whose ``seq`` is not greater
 than the snapshot's are already in it. Connections without a valid session or device token
 are refused.
@@ -17,6 +19,7 @@ from flask_socketio import SocketIO, emit, join_room
 
 from server import contract as c
 from server.domain.access import QUEUE_READ
+from server.queue import QueueService
 from server.web.auth import resolve_actor
 
 log = logging.getLogger(__name__)
@@ -30,34 +33,43 @@ class SocketIONotifier:
 
     def publish(self, events: list[dict[str, Any]]) -> None:
         for event in events:
-            self.socketio.emit(event["kind"], event, to=c.HALL_ROOM)
             window = event.get("window")
             number = window["number"] if window else (event.get("ticket") or {}).get("window")
-            if number is not None:
-                self.socketio.emit(event["kind"], event, to=c.window_room(number))
+            rooms = [c.HALL_ROOM] if number is None else [c.HALL_ROOM, c.window_room(number)]
+            self.socketio.emit(event["kind"], event, to=rooms)
 
 
 def register(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def on_connect(auth: dict[str, Any] | None = None) -> bool:
-        token = auth.get("token") if isinstance(auth, dict) else None
+        auth = auth if isinstance(auth, dict) else {}
+        token, window = auth.get("token"), auth.get("window")
+        queue = current_app.extensions["talon"].queue
         if token is not None and not isinstance(token, str):
+            return False
+        if window is not None and not _is_window(queue, window):
             return False
         actor = resolve_actor(token)
         if actor is None or not actor.can(QUEUE_READ):
             log.info("refused Socket.IO connection from %s", request.remote_addr)
             return False
-        join_room(c.HALL_ROOM)
-        emit(c.SNAPSHOT, current_app.extensions["talon"].queue.snapshot())
+        join_room(c.HALL_ROOM if window is None else c.window_room(window))
+        emit(c.SNAPSHOT, queue.snapshot())
         return True
 
     @socketio.on(c.SUBSCRIBE)
     def on_subscribe(data: Any) -> dict[str, Any]:
         number = data.get("window") if isinstance(data, dict) else None
         queue = current_app.extensions["talon"].queue
-        if not isinstance(number, int) or isinstance(number, bool) or not queue.office.window(
-            number
-        ):
+        if not _is_window(queue, number):
             return {"ok": False, "error": "subscribe needs {'window': <configured number>}"}
         join_room(c.window_room(number))
         return {"ok": True, "snapshot": queue.snapshot()}
+
+
+def _is_window(queue: QueueService, number: object) -> bool:
+    return (
+        isinstance(number, int)
+        and not isinstance(number, bool)
+        and queue.office.window(number) is not None
+    )

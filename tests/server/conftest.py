@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
 
+import server.accounts as accounts_module
 from server import config
 from server.app import create_app
 from server.domain.access import Actor
@@ -72,6 +77,16 @@ def queue(
     return service
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt is slow by design; tests hash with cheap PBKDF2 to stay fast."""
+    monkeypatch.setattr(
+        accounts_module,
+        "generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
+
+
 @pytest.fixture
 def app(settings: config.OfficeFile, clock: FakeClock) -> Iterator[Flask]:
     app = create_app(settings, clock=clock)
@@ -109,3 +124,14 @@ def device(app: Flask, token: str) -> FlaskClient:
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """The app served by a real threaded Werkzeug server on a free loopback port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)

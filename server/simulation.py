@@ -1,0 +1,464 @@
+"""The dispatch-policy simulator behind ``talon simulate SCENARIO.toml``.
+
+This module owns the scenario file (office, Poisson arrivals by hour, service times, visitor
+mix, staffing plan), the discrete-event simulation of office days on a virtual clock, and the
+plain-text comparison report. It creates real ``Ticket`` objects and asks
+``server.domain.dispatch.choose`` for the next visitor whenever a window is free, as the queue
+server does, so what it measures is the code the server runs.
+
+Each simulated day is drawn once and replayed under every policy (common random numbers): the
+policies see the same visitors at the same instants with the same service times, so the
+differences in the report come from dispatch, not from luck. Pure Python: no Flask, no SQLite.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from server.config import ConfigError, load
+from server.domain import dispatch
+from server.domain.office import Code, Office, Segment, Service
+from server.domain.schedule import Span
+from server.domain.tickets import Ticket, format_label
+
+HOUR = 3600.0
+MINUTE = 60.0
+FIRST_DAY = date(2026, 3, 2)  # only gives the simulated tickets a date
+CLASSES = ("ordinary", "VIP", "priority topic", "out-of-turn")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceMix(Model):
+    """A topic's share of arrivals and its service time: lognormal by mean and cv, cut at
+    ``max_min`` so that one freak draw does not decide every policy's worst wait."""
+
+    share: float = Field(ge=0, le=1)
+    mean_min: float = Field(gt=0, le=240)
+    cv: float = Field(default=0.6, ge=0, le=5)
+    max_min: float = Field(default=60.0, gt=0, le=480)
+
+
+class Visitors(Model):
+    """Shares of all arrivals: out of turn, and VIP (issued in ``vip_segment`` by the hall)."""
+
+    out_of_turn: float = Field(default=0.04, ge=0, le=0.5)
+    vip: float = Field(default=0.03, ge=0, le=1)
+    vip_segment: Code = "vip"
+
+
+class Arrivals(Model):
+    per_hour: list[Annotated[float, Field(ge=0, le=1000)]] = Field(min_length=1)
+
+
+class Shift(Model):
+    """When a window is staffed; a window not listed stays closed all day."""
+
+    window: int = Field(ge=1)
+    hours: list[Span] = Field(min_length=1)
+
+
+class ScenarioFile(Model):
+    """The file: [arrivals] per_hour holds mean Poisson arrivals per started opening hour."""
+
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    office: str = Field(default="demo", min_length=1)
+    days: int = Field(default=50, ge=1, le=10_000)
+    seed: int = 1
+    hours: Span
+    visitors: Visitors = Visitors()
+    arrivals: Arrivals
+    services: dict[str, ServiceMix] = Field(min_length=1)
+    staffing: list[Shift] = Field(min_length=1)
+    policies: list[Literal["target", "strict", "fifo"]] = Field(
+        default=["target", "strict", "fifo"], min_length=1)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with its office resolved."""
+
+    spec: ScenarioFile
+    office: Office
+    source: str
+
+    @property
+    def opening(self) -> tuple[float, float]:
+        return seconds(self.spec.hours[0]), seconds(self.spec.hours[1])
+
+    def shifts(self, window: int) -> list[tuple[float, float]]:
+        return [(seconds(a), seconds(b)) for s in self.spec.staffing if s.window == window
+                for a, b in s.hours]
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """One arrival, drawn once per day and replayed under every policy."""
+
+    at: float
+    service: Service
+    segment: Segment
+    category: str | None
+    duration: float
+
+
+@dataclass
+class Station:
+    """A window during a simulated day."""
+
+    desk: dispatch.Desk
+    shifts: list[tuple[float, float]]
+    stays: bool  # staffed at closing: calls on until nobody it may serve is waiting
+    idle_since: float
+    ticket: Ticket | None = None
+
+    def on_duty(self, now: float) -> bool:
+        if any(start <= now < end for start, end in self.shifts):
+            return True
+        return self.stays and now >= max(end for _, end in self.shifts)
+
+
+@dataclass
+class PolicyResult:
+    """Waits (seconds) per visitor class, pooled over all simulated days."""
+
+    policy: str
+    waits: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CLASSES})
+    within: dict[str, int] = field(default_factory=lambda: {c: 0 for c in CLASSES})
+    unserved: int = 0  # never called; the closing-time check should keep this at 0
+
+    def count(self, cls: str | None = None) -> int:
+        return sum(len(w) for c, w in self.waits.items() if cls in (None, c))
+
+    def share_within(self, cls: str | None = None) -> float:
+        hits = sum(k for c, k in self.within.items() if cls in (None, c))
+        return hits / self.count(cls) if self.count(cls) else math.nan
+
+    def all_waits(self) -> list[float]:
+        return [w for waits in self.waits.values() for w in waits]
+
+
+def seconds(moment: time) -> float:
+    return moment.hour * HOUR + moment.minute * MINUTE + moment.second
+
+
+# Loading ------------------------------------------------------------------------------------
+
+
+def describe_errors(source: str, exc: ValidationError) -> str:
+    """One line per error: file, [section][subsection] key 'name': what is wrong."""
+    lines = []
+    for error in exc.errors():
+        loc = tuple(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+        where = f"{''.join(f'[{p}]' for p in loc[:-1])} key {loc[-1]!r}: ".lstrip() if loc else ""
+        message = ("unknown key" if error["type"] == "extra_forbidden"
+                   else error["msg"].removeprefix("Value error, "))
+        lines.append(f"{source}: {where}{message}")
+    return "\n".join(lines)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; ConfigError names the file, section and key."""
+    source = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        spec = ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(source, exc)) from None
+    scenario = Scenario(spec, resolve_office(spec.office, Path(path).parent), source)
+    check_scenario(scenario)
+    return scenario
+
+
+def resolve_office(office: str, folder: Path) -> Office:
+    """"demo" is the built-in demo office; anything else an office file beside the scenario.
+    The office file's own errors name that file."""
+    return load(None if office == "demo" else folder / office, {})
+
+
+def check_scenario(scenario: Scenario) -> None:
+    """Cross-check the scenario against its office; ConfigError lists every problem."""
+    spec, office, problems = scenario.spec, scenario.office, []
+    start, close = scenario.opening
+    hours = math.ceil((close - start) / HOUR)
+    if len(spec.arrivals.per_hour) != hours:
+        problems.append(f"[arrivals] key 'per_hour': {len(spec.arrivals.per_hour)} values for "
+                        f"{hours} opening hours")
+    problems += [f"[services] {code!r} is not a service of the office"
+                 for code in spec.services if office.service(code) is None]
+    total = sum(mix.share for mix in spec.services.values())
+    if abs(total - 1.0) > 0.005:
+        problems.append(f"[services] shares add up to {total:.3f}, not 1")
+    staffed = [s.window for s in spec.staffing]
+    for number in sorted(set(staffed)):
+        if office.window(number) is None:
+            problems.append(f"[staffing] window {number} is not a window of the office")
+        elif staffed.count(number) > 1:
+            problems.append(f"[staffing] window {number} is listed more than once")
+    closers = [w for w in office.windows
+               if any(a < close <= b for a, b in scenario.shifts(w.number))]
+    problems += [f"[staffing] no window serving {code!r} is staffed at closing: its last "
+                 "visitors would never be served"
+                 for code, mix in spec.services.items()
+                 if mix.share > 0 and not any(code in w.weights() for w in closers)]
+    if spec.visitors.vip > 0 and office.segment(spec.visitors.vip_segment) is None:
+        problems.append(f"[visitors] key 'vip_segment': no segment "
+                        f"{spec.visitors.vip_segment!r} in the office")
+    if spec.visitors.out_of_turn > 0 and not office.out_of_turn:
+        problems.append("[visitors] key 'out_of_turn': the office has no out-of-turn categories")
+    if problems:
+        raise ConfigError("\n".join(f"{scenario.source}: {p}" for p in problems))
+
+
+# Drawing a day ------------------------------------------------------------------------------
+
+
+def draw_day(scenario: Scenario, rng: random.Random) -> list[Visitor]:
+    """Poisson arrivals hour by hour; a topic, segment, category and service time for each."""
+    spec, office = scenario.spec, scenario.office
+    services = {s.code: s for s in office.services}
+    segments = {s.code: s for s in office.segments}
+    codes = list(spec.services)
+    shares = [spec.services[c].share for c in codes]
+    categories = [c.code for c in office.out_of_turn]
+    start, close = scenario.opening
+    visitors = []
+    for hour, rate in enumerate(spec.arrivals.per_hour):
+        at, hour_end = start + hour * HOUR, min(close, start + (hour + 1) * HOUR)
+        while rate > 0:
+            # Exponential gaps, restarted each hour: the rate is constant within an hour and
+            # the exponential distribution forgets, so this is exactly a Poisson process.
+            at += rng.expovariate(rate / HOUR)
+            if at >= hour_end:
+                break
+            service = services[rng.choices(codes, weights=shares)[0]]
+            segment = segments[service.segment or office.default_segment]
+            # VIP tickets are issued by the hall consultant, for topics without a fixed segment.
+            if rng.random() < spec.visitors.vip and service.segment is None:
+                segment = segments[spec.visitors.vip_segment]
+            category = rng.choice(categories) if rng.random() < spec.visitors.out_of_turn else None
+            duration = draw_duration(spec.services[service.code], rng)
+            visitors.append(Visitor(at, service, segment, category, duration))
+    return visitors
+
+
+def draw_duration(mix: ServiceMix, rng: random.Random) -> float:
+    """Lognormal service time with the given mean and coefficient of variation, cut."""
+    mean = mix.mean_min * MINUTE
+    if mix.cv == 0:
+        return min(mean, mix.max_min * MINUTE)
+    sigma2 = math.log(1 + mix.cv**2)
+    drawn = rng.lognormvariate(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
+    return min(drawn, mix.max_min * MINUTE)
+
+
+# Simulating a day ---------------------------------------------------------------------------
+
+
+def make_policy(code: str, scenario: Scenario) -> dispatch.Policy:
+    """The policy objects the server builds from the office file (fifo: simulator only)."""
+    return {
+        "target": dispatch.TargetPolicy(scenario.office.dispatch.priority_boost),
+        "strict": dispatch.StrictPolicy(frozenset({scenario.spec.visitors.vip_segment})),
+        "fifo": dispatch.FifoPolicy(),
+    }[code]
+
+
+def make_stations(scenario: Scenario) -> list[Station]:
+    close = scenario.opening[1]
+    stations = []
+    for window in scenario.office.windows:
+        if shifts := scenario.shifts(window.number):
+            desk = dispatch.Desk(window.number, f"staff-{window.number}", window.weights())
+            stays = any(a < close <= b for a, b in shifts)
+            stations.append(Station(desk, shifts, stays, idle_since=min(a for a, _ in shifts)))
+    return stations
+
+
+def issue_ticket(office: Office, visitor: Visitor, ident: int, day: str,
+                 counters: dict[str, int]) -> Ticket:
+    """A ticket as the server issues it: targets from the office, priority from the topic."""
+    service, segment = visitor.service, visitor.segment
+    counters[service.prefix] = number = counters.get(service.prefix, 0) + 1
+    return Ticket(
+        day=day, number=number, label=format_label(service.prefix, number),
+        service=service.code, segment=segment.code, issued_at=visitor.at,
+        wait_target=office.wait_target(service, segment),
+        service_target=office.service_target(service, segment),
+        public_id=f"sim-{day}-{ident}", category=visitor.category,
+        priority=service.priority, id=ident,
+    )
+
+
+def simulate_day(scenario: Scenario, policy: dispatch.Policy, visitors: Sequence[Visitor],
+                 day: int = 0) -> list[Ticket]:
+    """Run one office day on a virtual clock; return every ticket in issue order.
+
+    Events are arrivals, shift starts and finished visits; after each, every free window on
+    duty calls its next visitor. Times are seconds since midnight.
+    """
+    day_name = (FIRST_DAY + timedelta(days=day)).isoformat()
+    stations = make_stations(scenario)
+    events: list[tuple[float, int, str, Any]] = [
+        (visitor.at, i, "arrive", i) for i, visitor in enumerate(visitors)]
+    events += [(start, len(events) + j, "shift", None)
+               for j, start in enumerate(a for s in stations for a, _ in s.shifts)]
+    heapq.heapify(events)
+    seq = len(events)  # tie-breaker: events at one instant in the order they were made
+    waiting: dict[int, Ticket] = {}
+    tickets: list[Ticket] = []
+    counters: dict[str, int] = {}
+    while events:
+        now, _, kind, item = heapq.heappop(events)
+        if kind == "arrive":
+            ticket = issue_ticket(scenario.office, visitors[item], item + 1, day_name, counters)
+            waiting[item + 1] = ticket
+            tickets.append(ticket)
+        elif kind == "finish":
+            item.ticket.finish(now, "done", [])
+            item.ticket, item.idle_since = None, now
+        for station, ticket in call_free_windows(policy, stations, waiting, now):
+            finish = now + visitors[(ticket.id or 0) - 1].duration
+            heapq.heappush(events, (finish, seq, "finish", station))
+            seq += 1
+    return tickets
+
+
+def call_free_windows(policy: dispatch.Policy, stations: list[Station],
+                      waiting: dict[int, Ticket], now: float) -> list[tuple[Station, Ticket]]:
+    """Every free window on duty calls its next visitor; the one idle longest asks first."""
+    free = [s for s in stations if s.ticket is None and s.on_duty(now)]
+    called = []
+    for station in sorted(free, key=lambda s: (s.idle_since, s.desk.number)):
+        ticket = dispatch.choose(policy, station.desk, waiting.values(), now)
+        if ticket is None:
+            continue
+        del waiting[ticket.id or 0]
+        # The visitor walks up at once; the drawn service time covers the whole visit.
+        ticket.call(station.desk.number, station.desk.user, now)
+        ticket.start(now)
+        station.ticket = ticket
+        called.append((station, ticket))
+    return called
+
+
+# Running and reporting ----------------------------------------------------------------------
+
+
+def classify(ticket: Ticket, vip_segment: str) -> str:
+    if ticket.is_out_of_turn:
+        return "out-of-turn"
+    if ticket.segment == vip_segment:
+        return "VIP"
+    return "priority topic" if ticket.priority else "ordinary"
+
+
+def run_scenario(scenario: Scenario, days: int | None = None,
+                 seed: int | None = None) -> list[PolicyResult]:
+    """Simulate ``days`` office days under every policy of the scenario."""
+    spec = scenario.spec
+    days, seed = spec.days if days is None else days, spec.seed if seed is None else seed
+    if days < 1:
+        raise ConfigError(f"{scenario.source}: the number of days must be at least 1")
+    results = {code: PolicyResult(code) for code in spec.policies}
+    policies = {code: make_policy(code, scenario) for code in spec.policies}
+    for day in range(days):
+        # A str seed is hashed with SHA-512: the same days on every run and every platform.
+        visitors = draw_day(scenario, random.Random(f"talon:{seed}:{day}"))
+        for code, policy in policies.items():
+            record_day(results[code], simulate_day(scenario, policy, visitors, day),
+                       spec.visitors.vip_segment)
+    return list(results.values())
+
+
+def record_day(result: PolicyResult, tickets: list[Ticket], vip_segment: str) -> None:
+    for ticket in tickets:
+        if ticket.first_called_at is None:
+            result.unserved += 1
+            continue
+        cls, wait = classify(ticket, vip_segment), ticket.first_called_at - ticket.issued_at
+        result.waits[cls].append(wait)
+        result.within[cls] += wait <= ticket.wait_target
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest rank: the smallest value that at least ``share`` of the values do not exceed."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def offered_load(scenario: Scenario) -> tuple[float, float]:
+    """Expected hours of service a day, and staffed window-hours while the office is open."""
+    spec = scenario.spec
+    start, close = scenario.opening
+    arrivals = sum(rate * (min(close, start + (h + 1) * HOUR) - start - h * HOUR) / HOUR
+                   for h, rate in enumerate(spec.arrivals.per_hour))
+    mean_min = sum(mix.share * min(mix.mean_min, mix.max_min) for mix in spec.services.values())
+    staffed = sum(max(0.0, min(b, close) - max(a, start))
+                  for s in spec.staffing for a, b in scenario.shifts(s.window))
+    return arrivals * mean_min / 60.0, staffed / HOUR
+
+
+def format_report(scenario: Scenario, results: list[PolicyResult], days: int, seed: int) -> str:
+    spec = scenario.spec
+    work, staffed = offered_load(scenario)
+    visitors = results[0].count() + results[0].unserved
+    title = spec.name + (f" ({spec.name_en})" if spec.name_en else "")
+    lines = [
+        f"Scenario: {title}",
+        f"  {scenario.source}, office «{scenario.office.name}», "
+        f"{spec.hours[0]:%H:%M}-{spec.hours[1]:%H:%M}",
+        f"  {days} days, seed {seed}, {visitors} visitors ({visitors / days:.0f} a day)",
+        f"  offered load: {work:.1f} h of service a day on {staffed:.1f} staffed window-hours"
+        + (f" ({work / staffed:.0%})" if staffed else ""),
+        "",
+        f"  {'policy':<8}{'class':<16}{'visitors':>9}{'within':>9}{'mean':>8}{'p90':>8}"
+        f"{'max':>8}   within own target; wait in minutes",
+    ]
+    for result in results:
+        lines.append(format_row(result.policy, "all", result.all_waits(), result.share_within()))
+        lines += [format_row("", cls, result.waits[cls], result.share_within(cls))
+                  for cls in CLASSES]
+    lines.append("")
+    lines += [f"  WARNING: {r.policy} left {r.unserved} visitors unserved"
+              for r in results if r.unserved]
+    lines.append("  out-of-turn max wait: " + ", ".join(
+        f"{r.policy} {max(r.waits['out-of-turn']) / MINUTE:.1f} min" if r.waits["out-of-turn"]
+        else f"{r.policy} -" for r in results))
+    return "\n".join(lines) + "\n"
+
+
+def format_row(policy: str, cls: str, waits: list[float], within: float) -> str:
+    if not waits:
+        return f"  {policy:<8}{cls:<16}{0:>9}{'-':>9}{'-':>8}{'-':>8}{'-':>8}"
+    mean = sum(waits) / len(waits)
+    return (f"  {policy:<8}{cls:<16}{len(waits):>9}{within:>9.1%}{mean / MINUTE:>8.1f}"
+            f"{percentile(waits, 0.9) / MINUTE:>8.1f}{max(waits) / MINUTE:>8.1f}")
+
+
+def run_scenario_file(path: str | Path, days: int | None = None, seed: int | None = None) -> str:
+    """What ``talon simulate`` prints: the policy comparison for one scenario file."""
+    scenario = load_scenario(path)
+    days = scenario.spec.days if days is None else days
+    seed = scenario.spec.seed if seed is None else seed
+    return format_report(scenario, run_scenario(scenario, days, seed), days, seed)

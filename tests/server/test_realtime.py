@@ -1,0 +1,167 @@
+"""Socket.IO push with a real python-socketio client against a running server."""
+
+from __future__ import annotations
+
+import queue as queues
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+import socketio
+
+from server import contract as c
+from tests.server.conftest import BOARD_TOKEN, KIOSK_TOKEN, PASSWORD
+
+TIMEOUT = 10.0
+
+
+class Listener:
+    """A connected Socket.IO client that records every event in arrival order."""
+
+    def __init__(self, url: str, auth: dict | None) -> None:
+        self.inbox: queues.Queue[tuple[str, dict]] = queues.Queue()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", lambda event, data: self.inbox.put((event, data)))
+        self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=TIMEOUT)
+
+    def next(self, kind: str | None = None) -> dict:
+        """The next event (of ``kind``, skipping others); fails after TIMEOUT seconds."""
+        while True:
+            event, data = self.inbox.get(timeout=TIMEOUT)
+            if kind is None or event == kind:
+                return {"event": event, **data}
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+@pytest.fixture
+def listeners(live_url: str) -> Iterator[list[Listener]]:
+    opened: list[Listener] = []
+    yield opened
+    # websocket-client waits up to 3 s for a second close frame: close all at once.
+    closers = [threading.Thread(target=listener.close) for listener in opened]
+    for closer in closers:
+        closer.start()
+    for closer in closers:
+        closer.join()
+
+
+def connect(live_url: str, opened: list[Listener], **auth: object) -> Listener:
+    listener = Listener(live_url, auth or None)
+    opened.append(listener)
+    return listener
+
+
+def kiosk_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {KIOSK_TOKEN}"
+    return session
+
+
+def staff_session(url: str, username: str) -> requests.Session:
+    session = requests.Session()
+    response = session.post(f"{url}/api/v1/auth/login",
+                            json={"username": username, "password": PASSWORD}, timeout=TIMEOUT)
+    assert response.status_code == 200
+    return session
+
+
+def test_snapshot_first_then_events(live_url: str, listeners: list[Listener]) -> None:
+    board = connect(live_url, listeners, token=BOARD_TOKEN)
+    snapshot = board.next()
+    assert snapshot["event"] == c.SNAPSHOT
+    assert [w["number"] for w in snapshot["windows"]] == [1, 2, 3, 4, 5]
+    kiosk_session().post(f"{live_url}/api/v1/tickets", json={"service": "consult"})
+    issued = board.next(c.TICKET_ISSUED)
+    assert issued["ticket"]["label"] == "К-001"
+    assert issued["seq"] > snapshot["seq"]
+    changed = board.next(c.QUEUE_CHANGED)
+    consult = next(q for q in changed["data"]["queues"] if q["service"] == "consult")
+    assert consult["waiting"] == 1
+
+    ivanova = staff_session(live_url, "ivanova")
+    ivanova.post(f"{live_url}/api/v1/windows/2/open")
+    ivanova.post(f"{live_url}/api/v1/windows/2/call-next")
+    called = board.next(c.TICKET_CALLED)
+    assert called["ticket"]["label"] == "К-001"
+    assert called["window"]["number"] == 2
+    assert called["window"]["ticket"]["label"] == "К-001"
+    ivanova.post(f"{live_url}/api/v1/windows/2/recall")
+    assert board.next(c.TICKET_RECALLED)["ticket"]["recalls"] == 1
+
+
+def test_reconnect_gets_a_fresh_snapshot(live_url: str, listeners: list[Listener]) -> None:
+    first = connect(live_url, listeners, token=BOARD_TOKEN)
+    assert first.next()["event"] == c.SNAPSHOT
+    first.close()
+    kiosk_session().post(f"{live_url}/api/v1/tickets", json={"service": "payment"})
+    again = connect(live_url, listeners, token=BOARD_TOKEN)
+    snapshot = again.next()
+    assert snapshot["event"] == c.SNAPSHOT
+    assert [t["label"] for t in snapshot["waiting"]] == ["О-001"]
+
+
+def test_connection_without_credentials_is_refused(live_url: str) -> None:
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Listener(live_url, None)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Listener(live_url, {"token": "wrong"})
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Listener(live_url, {"token": BOARD_TOKEN, "window": 99})
+
+
+def test_window_room_gets_only_its_window(live_url: str, listeners: list[Listener]) -> None:
+    screen3 = connect(live_url, listeners, token=BOARD_TOKEN, window=3)
+    hall = connect(live_url, listeners, token=BOARD_TOKEN)
+    assert screen3.next()["event"] == c.SNAPSHOT
+    assert hall.next()["event"] == c.SNAPSHOT
+    kiosk = kiosk_session()
+    kiosk.post(f"{live_url}/api/v1/tickets", json={"service": "consult"})
+    kiosk.post(f"{live_url}/api/v1/tickets", json={"service": "consult"})
+    ivanova, petrov = staff_session(live_url, "ivanova"), staff_session(live_url, "petrov")
+    ivanova.post(f"{live_url}/api/v1/windows/2/open")
+    ivanova.post(f"{live_url}/api/v1/windows/2/call-next")
+    petrov.post(f"{live_url}/api/v1/windows/3/open")
+    petrov.post(f"{live_url}/api/v1/windows/3/call-next")
+    # The hall sees both calls; the window-3 screen's first event is its own window opening.
+    assert hall.next(c.TICKET_CALLED)["window"]["number"] == 2
+    assert hall.next(c.TICKET_CALLED)["window"]["number"] == 3
+    first = screen3.next()
+    assert first["event"] == c.WINDOW_CHANGED and first["window"]["number"] == 3
+    called = screen3.next()
+    assert called["event"] == c.TICKET_CALLED and called["ticket"]["label"] == "К-002"
+
+
+def test_subscribe_adds_a_window_without_duplicates(
+    live_url: str, listeners: list[Listener]
+) -> None:
+    desk = connect(live_url, listeners, token=BOARD_TOKEN)
+    desk.next(c.SNAPSHOT)
+    ack = desk.client.call(c.SUBSCRIBE, {"window": 2}, timeout=TIMEOUT)
+    assert ack["ok"] is True and "snapshot" in ack
+    bad = desk.client.call(c.SUBSCRIBE, {"window": "2"}, timeout=TIMEOUT)
+    assert bad["ok"] is False
+    ivanova = staff_session(live_url, "ivanova")
+    ivanova.post(f"{live_url}/api/v1/windows/2/open")
+    ivanova.post(f"{live_url}/api/v1/windows/2/pause", json={"reason": "break"})
+    opened = desk.next(c.WINDOW_CHANGED)
+    paused = desk.next(c.WINDOW_CHANGED)
+    assert (opened["window"]["state"], paused["window"]["state"]) == ("open", "paused")
+    assert paused["seq"] == opened["seq"] + 1  # once each, not once per room
+
+
+def test_staff_session_cookie_authenticates_the_socket(
+    live_url: str, listeners: list[Listener]
+) -> None:
+    session = staff_session(live_url, "hall")
+    listener = Listener.__new__(Listener)
+    listener.inbox = queues.Queue()
+    listener.client = socketio.Client(reconnection=False)
+    listener.client.on("*", lambda event, data: listener.inbox.put((event, data)))
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    listener.client.connect(live_url, headers={"Cookie": cookie}, transports=["websocket"],
+                            wait_timeout=TIMEOUT)
+    listeners.append(listener)
+    assert listener.next()["event"] == c.SNAPSHOT
