@@ -1,0 +1,100 @@
+"""The OpenAPI document matches the routes, and real responses match the document."""
+
+from __future__ import annotations
+
+import re
+
+import jsonschema
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+
+from server.web.openapi import document
+from tests.server.conftest import KIOSK_TOKEN, device, login
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def documented_operations() -> set[tuple[str, str]]:
+    return {
+        (method, path)
+        for path, item in document()["paths"].items()
+        for method in item
+        if method in METHODS
+    }
+
+
+def routed_operations(app: Flask) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        for method in rule.methods or ():
+            if method.lower() in METHODS:
+                found.add((method.lower(), path))
+    return found
+
+
+def test_document_is_valid_openapi() -> None:
+    validate(document())
+
+
+def test_every_route_is_documented_and_every_documented_route_exists(app: Flask) -> None:
+    assert routed_operations(app) == documented_operations()
+
+
+def check_response(method: str, path_template: str, response) -> None:  # type: ignore[no-untyped-def]
+    operation = document()["paths"][path_template][method]
+    spec = operation["responses"].get(str(response.status_code))
+    assert spec is not None, f"{method} {path_template} {response.status_code} undocumented"
+    if "$ref" in spec:
+        name = spec["$ref"].rsplit("/", 1)[-1]
+        spec = document()["components"]["responses"][name]
+    schema = spec.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return
+    validator = jsonschema.Draft202012Validator({**document(), **schema})
+    validator.validate(response.get_json())
+
+
+@pytest.fixture
+def kiosk(app: Flask) -> FlaskClient:
+    return device(app, KIOSK_TOKEN)
+
+
+def test_responses_of_a_working_day_match_the_document(app: Flask, kiosk: FlaskClient) -> None:
+    staff = login(app, "ivanova")
+    head = login(app, "head")
+    anonymous = app.test_client()
+    calls = [
+        (anonymous, "get", "/health", "/health", None),
+        (kiosk, "post", "/tickets", "/tickets", {"service": "consult"}),
+        (kiosk, "post", "/tickets", "/tickets", {"service": "nope"}),
+        (kiosk, "post", "/tickets", "/tickets", {}),
+        (staff, "get", "/auth/me", "/auth/me", None),
+        (staff, "get", "/snapshot", "/snapshot", None),
+        (staff, "get", "/windows", "/windows", None),
+        (staff, "post", "/windows/2/open", "/windows/{number}/open", None),
+        (staff, "get", "/windows/2/queue", "/windows/{number}/queue", None),
+        (staff, "post", "/windows/2/start", "/windows/{number}/start", None),
+        (staff, "post", "/windows/2/call-next", "/windows/{number}/call-next", None),
+        (staff, "post", "/windows/2/recall", "/windows/{number}/recall", None),
+        (staff, "post", "/windows/2/start", "/windows/{number}/start", None),
+        (staff, "post", "/windows/2/topics", "/windows/{number}/topics", {"service": "billing"}),
+        (staff, "post", "/windows/2/finish", "/windows/{number}/finish", {"outcome": "ok"}),
+        (staff, "post", "/windows/2/pause", "/windows/{number}/pause", {"reason": "break"}),
+        (staff, "post", "/windows/2/resume", "/windows/{number}/resume", None),
+        (staff, "get", "/tickets/1", "/tickets/{ticket_id}", None),
+        (staff, "post", "/windows/9/open", "/windows/{number}/open", None),
+        (head, "get", "/events", "/events", None),
+        (anonymous, "get", "/snapshot", "/snapshot", None),
+    ]
+    for client, method, path, template, body in calls:
+        kwargs = {"json": body} if body is not None else {}
+        response = getattr(client, method)(f"/api/v1{path}", **kwargs)
+        check_response(method, template, response)
+    public_id = staff.get("/api/v1/tickets/1").json["public_id"]
+    check_response("get", "/public/tickets/{public_id}",
+                   anonymous.get(f"/api/v1/public/tickets/{public_id}"))
