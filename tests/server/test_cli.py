@@ -1,0 +1,117 @@
+"""Server subcommands: accounts and tokens from the command line, config checks, the demo."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from server import cli
+from server.accounts import Accounts
+from server.store.sqlite import SqliteStore
+from tests.server.server_process import free_port
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "talon.db"
+    monkeypatch.setenv("TALON_SERVER__DATABASE", str(path))
+    return path
+
+
+def accounts(database: Path) -> Accounts:
+    store = SqliteStore(database)
+    return Accounts(store, lambda: 0.0)
+
+
+def test_user_add_reads_the_password_from_stdin(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret-pass\n"))
+    assert cli.run(["user", "add", "ivanova", "--role", "consultant", "--password-stdin"]) == 0
+    assert "ivanova (consultant) saved" in capsys.readouterr().out
+    actor = accounts(database).authenticate("ivanova", "s3cret-pass")
+    assert actor is not None and actor.role == "consultant"
+    assert accounts(database).authenticate("ivanova", "wrong") is None
+
+
+def test_user_add_refuses_a_short_password(
+    database: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    assert cli.run(["user", "add", "ivanova", "--role", "consultant", "--password-stdin"]) == 1
+    assert "at least 8 characters" in capsys.readouterr().err
+    assert accounts(database).staff("ivanova") is None
+
+
+def test_token_add_prints_a_working_token_once(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.run(["token", "add", "bridge-1", "--role", "bridge", "--windows", "2,3"]) == 0
+    token = capsys.readouterr().out.strip()
+    device = accounts(database).device(token)
+    assert device is not None
+    assert (device.role, device.windows) == ("bridge", frozenset({2, 3}))
+    with SqliteStore(database).read() as tx:
+        rows = tx.conn.execute("SELECT token_hash FROM tokens").fetchall()
+    assert token not in {r[0] for r in rows}, "only a hash of the token is stored"
+
+
+def test_token_add_refuses_bad_windows(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(["token", "add", "b", "--role", "bridge", "--windows", "two"]) == 1
+    assert "window numbers" in capsys.readouterr().err
+
+
+def test_check_config_names_file_section_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "office.toml"
+    from server.config import demo_office_text
+
+    good.write_text(demo_office_text(), encoding="utf-8")
+    assert cli.run(["check-config", str(good)]) == 0
+    assert "ok (10 services, 5 windows)" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(demo_office_text().replace("wait_min = 20", "wait_minutes = 20"),
+                   encoding="utf-8")
+    assert cli.run(["check-config", str(bad)]) == 1
+    assert f"{bad}: [targets] key 'wait_minutes': unknown key" in capsys.readouterr().err
+
+
+def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
+    """What `make run` does: a demo office under var/, URLs and accounts printed, serving."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "talon", "demo", "--var", str(tmp_path / "var"),
+         "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if "Running on" in line:
+                break
+        text = "".join(lines)
+        assert f"http://127.0.0.1:{port}/" in text
+        assert "ivanova (consultant)" in text
+        assert (tmp_path / "var" / "office.toml").exists()
+        assert (tmp_path / "var" / "talon.db").exists()
+        token = "demo-kiosk-1"
+        r = requests.post(f"http://127.0.0.1:{port}/api/v1/tickets", json={"service": "consult"},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert r.status_code == 201
+        login = requests.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
+                              json={"username": "ivanova", "password": cli.DEMO_PASSWORD},
+                              timeout=10)
+        assert login.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
