@@ -16,6 +16,7 @@ from flask_socketio import SocketIO
 from server.accounts import Accounts
 from server.config import OfficeFile
 from server.queue import QueueService
+from server.snapshots import QueueReader
 from server.store.sqlite import SqliteStore
 from server.web import errors, pages, realtime
 from server.web.api import api
@@ -30,6 +31,7 @@ class Services:
 
     settings: OfficeFile
     queue: QueueService
+    reader: QueueReader
     accounts: Accounts
     store: SqliteStore
     socketio: SocketIO
@@ -67,6 +69,7 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
     app.extensions["talon"] = Services(
         settings=settings,
         queue=queue,
+        reader=QueueReader(settings, store, clock),
         accounts=Accounts(store, clock),
         store=store,
         socketio=socketio,

@@ -110,7 +110,7 @@ def _demo(args: argparse.Namespace) -> None:
     out.write(f"  Start page          {base}/\n")
     out.write(f"  API document        {base}/api/v1/openapi.json\n")
     out.write(f"  Health              {base}/api/v1/health\n")
-    out.write(f"  Ticket status page  {base}/t/<public_id>  (the link a ticket's QR code holds)\n\n")
+    out.write(f"  Ticket status page  {base}/t/<public_id>  (what a ticket's QR code opens)\n\n")
     out.write(f"  Staff accounts (password «{DEMO_PASSWORD}»): "
               + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_USERS) + "\n")
     out.write("  Device tokens: " + ", ".join(f"{n}={t}" for n, t in tokens.items()) + "\n\n")

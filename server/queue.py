@@ -1,9 +1,10 @@
-"""Queue use cases: issue a ticket, act at a window, read the queue.
+"""Queue use cases that change something: issue a ticket, act at a window, cancel.
 
 Each use case runs in one store write transaction: it loads what it needs, lets the domain
 objects decide (raising before anything is written if the move is illegal), writes the new
 state and the event log entries, and commits. Only after the commit are the events published,
-so nobody is told about a change that could still be lost.
+so nobody is told about a change that could still be lost. Reads live in
+``server.snapshots``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from server import contract as c
@@ -32,50 +31,13 @@ from server.domain.errors import (
     UnknownWindow,
 )
 from server.domain.events import Event
-from server.domain.office import Office, PolicyName
-from server.domain.tickets import Ticket, TicketStatus, format_label
+from server.domain.office import Office
+from server.domain.tickets import Ticket, format_label
 from server.domain.windows import PauseReason, Window, WindowState
-from server.payloads import event_payload, ticket_payload, window_payload
-
-RECENT_CALLS = 10
-SERVICE_TIME_WINDOW = 2 * 3600.0
-
-
-class Unit(Protocol):
-    """One store transaction, as the queue uses it. Implemented by ``SqliteUnit``."""
-
-    def next_number(self, day: str, prefix: str) -> int: ...
-    def insert_ticket(self, ticket: Ticket, idempotency_key: str | None, digest: str) -> int: ...
-    def ticket_by_idempotency(self, key: str) -> tuple[Ticket, str] | None: ...
-    def ticket(self, ticket_id: int) -> Ticket | None: ...
-    def ticket_by_label(self, day: str, label: str) -> Ticket | None: ...
-    def ticket_by_public_id(self, public_id: str) -> Ticket | None: ...
-    def waiting(self) -> list[Ticket]: ...
-    def waiting_counts(self) -> dict[str, int]: ...
-    def recent_calls(self, limit: int) -> list[Ticket]: ...
-    def update_ticket(self, ticket: Ticket) -> None: ...
-    def ensure_windows(self, numbers: list[int], now: float) -> None: ...
-    def window(self, number: int) -> Window | None: ...
-    def windows(self) -> list[Window]: ...
-    def update_window(self, window: Window) -> None: ...
-    def append_event(self, event: Event) -> int: ...
-    def last_seq(self) -> int: ...
-    def events(self, since_seq: int = 0, limit: int = 1000) -> list[dict[str, object]]: ...
-    def mean_service_time(self, service: str, since: float) -> float | None: ...
-
-
-class Store(Protocol):
-    def write(self) -> AbstractContextManager[Unit]:
-        """A transaction that holds the write lock from its first read to its commit."""
-
-    def read(self) -> AbstractContextManager[Unit]:
-        """A consistent read-only snapshot."""
-
-
-class Notifier(Protocol):
-    def publish(self, events: list[dict[str, object]]) -> None:
-        """Deliver committed events to connected clients. Called after commit; must not block."""
-
+from server.domain.forecast import desk_for
+from server.payloads import event_payload
+from server.ports import Notifier, Store, Unit
+from server.snapshots import forecast_ticket, load_window, queue_summaries
 
 @dataclass(frozen=True)
 class Issued:
@@ -94,11 +56,7 @@ class QueueService:
         self.notifier = notifier
         self.clock = clock
         self.zone = ZoneInfo(office.timezone)
-        self.policy: dispatch.Policy = (
-            dispatch.StrictPolicy()
-            if office.dispatch.policy is PolicyName.STRICT
-            else dispatch.TargetPolicy(office.dispatch.priority_boost)
-        )
+        self.policy = dispatch.policy_for(office)
 
     # Helpers -------------------------------------------------------------------------------
 
@@ -110,17 +68,12 @@ class QueueService:
         with self.store.write() as tx:
             tx.ensure_windows([w.number for w in self.office.windows], self.clock())
 
-    def desk(self, window: Window) -> dispatch.Desk:
-        config = self.office.window(window.number)
-        weights = config.weights() if config else {}
-        return dispatch.Desk(number=window.number, user=window.user, weights=weights)
-
     def _commit(self, run: Callable[[Unit, float], list[Event]]) -> list[Event]:
         now = self.clock()
         with self.store.write() as tx:
             events = run(tx, now)
             logged = [replace(e, seq=tx.append_event(e)) for e in events]
-            queues = self._queues(tx, now) if logged else None
+            queues = queue_summaries(self.office, tx) if logged else None
             seq = logged[-1].seq if logged else 0
         payloads: list[dict[str, object]] = [
             dict(event_payload(e, self.office)) for e in logged
@@ -206,68 +159,15 @@ class QueueService:
         return result[0]
 
     def _issued(self, tx: Unit, ticket: Ticket, now: float, *, replayed: bool) -> Issued:
-        ahead, expected = self._forecast(tx, ticket, now)
+        ahead, expected = forecast_ticket(self.office, self.policy, tx, ticket, now)
         return Issued(ticket=ticket, ahead=ahead, expected_wait=expected, replayed=replayed)
 
-    def _serving_desks(self, windows: list[Window], service: str) -> list[dispatch.Desk]:
-        """Open windows that serve ``service``; all that may, if none is open yet."""
-        desks = [self.desk(w) for w in windows]
-        serving = [d for d in desks if service in d.weights]
-        active = [
-            d for d, w in zip(desks, windows)
-            if service in d.weights and w.state is not WindowState.CLOSED
-        ]
-        return active or serving
-
-    def _forecast(self, tx: Unit, ticket: Ticket, now: float) -> tuple[int, float]:
-        """People ahead and a first, simple expected wait (people ahead × mean service time
-        ÷ windows that serve the service)."""
-        if ticket.status is not TicketStatus.WAITING:
-            return 0, 0.0
-        desks = self._serving_desks(tx.windows(), ticket.service)
-        waiting = tx.waiting()
-        ahead: set[int] = set()
-        for desk in desks:
-            for other in dispatch.rank(self.policy, desk, waiting, now):
-                if other.id == ticket.id:
-                    break
-                ahead.add(other.id or 0)
-        mean = tx.mean_service_time(ticket.service, now - SERVICE_TIME_WINDOW)
-        per_visitor = mean if mean is not None else ticket.service_target
-        return len(ahead), len(ahead) * per_visitor / max(1, len(desks))
-
-    def _queues(self, tx: Unit, now: float) -> list[dict[str, object]]:
-        """Per service: how many wait, and a naive expected wait for a newcomer (everyone
-        the serving windows may take, times the service's target time, over those windows)."""
-        counts = tx.waiting_counts()
-        windows = tx.windows()
-        queues = []
-        for svc in self.office.services:
-            desks = self._serving_desks(windows, svc.code)
-            shared = {code for desk in desks for code in desk.weights}
-            minutes = svc.service_min or self.office.targets.service_min
-            queues.append(
-                {
-                    "service": svc.code,
-                    "waiting": counts.get(svc.code, 0),
-                    "expected_wait": sum(counts.get(code, 0) for code in shared)
-                    * 60.0 * minutes / max(1, len(desks)),
-                }
-            )
-        return queues
-
     # Windows -------------------------------------------------------------------------------
-
-    def _window(self, tx: Unit, number: int) -> Window:
-        window = tx.window(number) if self.office.window(number) else None
-        if window is None:
-            raise UnknownWindow(f"no window {number}", window=number)
-        return window
 
     def _act(self, actor: Actor, tx: Unit, number: int) -> Window:
         """The window ``actor`` acts at, after checking it is theirs to act at."""
         actor.require(access.WINDOW_ACT)
-        window = self._window(tx, number)
+        window = load_window(self.office, tx, number)
         if actor.can(access.WINDOW_ANY):
             return window
         if actor.is_device:
@@ -358,7 +258,8 @@ class QueueService:
             window = self._act(actor, tx, number)
             window.require_idle("call")
             if pick is None:
-                ticket = dispatch.choose(self.policy, self.desk(window), tx.waiting(), now)
+                desk = desk_for(self.office, window)
+                ticket = dispatch.choose(self.policy, desk, tx.waiting(), now)
                 if ticket is None:
                     raise QueueEmpty(f"nobody is waiting for window {number}", window=number)
             else:
@@ -501,70 +402,3 @@ class QueueService:
     def _require_service(self, code: str) -> None:
         if self.office.service(code) is None:
             raise UnknownService(f"unknown service {code!r}", service=code)
-
-    # Reading -------------------------------------------------------------------------------
-
-    def snapshot(self) -> c.SnapshotPayload:
-        now = self.clock()
-        with self.store.read() as tx:
-            windows = tx.windows()
-            current = {t.id: t for t in self._currents(tx, windows)}
-            waiting = tx.waiting()
-            return {
-                "seq": tx.last_seq(),
-                "at": now,
-                "office": self.office.name,
-                "windows": [
-                    window_payload(w, self.office, current.get(w.ticket_id), now)
-                    for w in windows
-                    if self.office.window(w.number)
-                ],
-                "waiting": [ticket_payload(t, now) for t in waiting],
-                "queues": self._queues(tx, now),  # type: ignore[typeddict-item]
-                "recent_calls": [ticket_payload(t, now) for t in tx.recent_calls(RECENT_CALLS)],
-            }
-
-    def _currents(self, tx: Unit, windows: list[Window]) -> Iterator[Ticket]:
-        for window in windows:
-            if window.ticket_id is not None and (ticket := tx.ticket(window.ticket_id)):
-                yield ticket
-
-    def window_queue(self, actor: Actor, number: int) -> list[Ticket]:
-        """Waiting tickets this window may serve, in the order it would call them."""
-        actor.require(access.QUEUE_READ)
-        now = self.clock()
-        with self.store.read() as tx:
-            window = self._window(tx, number)
-            return dispatch.rank(self.policy, self.desk(window), tx.waiting(), now)
-
-    def ticket(self, ticket_id: int) -> Ticket:
-        with self.store.read() as tx:
-            ticket = tx.ticket(ticket_id)
-        if ticket is None:
-            raise UnknownTicket(f"no ticket {ticket_id}", ticket=ticket_id)
-        return ticket
-
-    def public_status(self, public_id: str) -> dict[str, object]:
-        """What the visitor's phone may see: numbers only, never personal data."""
-        now = self.clock()
-        with self.store.read() as tx:
-            ticket = tx.ticket_by_public_id(public_id)
-            if ticket is None:
-                raise UnknownTicket("no such ticket")
-            ahead, expected = self._forecast(tx, ticket, now)
-        svc = self.office.service(ticket.service)
-        return {
-            "label": ticket.label,
-            "service": ticket.service,
-            "service_name": svc.name if svc else ticket.service,
-            "status": ticket.status.value,
-            "window": ticket.window,
-            "issued_at": ticket.issued_at,
-            "ahead": ahead,
-            "expected_wait": expected,
-        }
-
-    def events(self, actor: Actor, since_seq: int, limit: int) -> list[dict[str, object]]:
-        actor.require(access.EVENTS_READ)
-        with self.store.read() as tx:
-            return tx.events(since_seq, limit)

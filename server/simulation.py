@@ -196,7 +196,8 @@ def resolve_office(office: str, folder: Path) -> Office:
 
 def check_scenario(scenario: Scenario) -> None:
     """Cross-check the scenario against its office; ConfigError lists every problem."""
-    spec, office, problems = scenario.spec, scenario.office, []
+    spec, office = scenario.spec, scenario.office
+    problems: list[str] = []
     start, close = scenario.opening
     hours = math.ceil((close - start) / HOUR)
     if len(spec.arrivals.per_hour) != hours:
@@ -276,7 +277,7 @@ def draw_duration(mix: ServiceMix, rng: random.Random) -> float:
 def make_policy(code: str, scenario: Scenario) -> dispatch.Policy:
     """The policy objects the server builds from the office file (fifo: simulator only)."""
     return {
-        "target": dispatch.TargetPolicy(scenario.office.dispatch.priority_boost),
+        "target": dispatch.policy_for(scenario.office),
         "strict": dispatch.StrictPolicy(frozenset({scenario.spec.visitors.vip_segment})),
         "fifo": dispatch.FifoPolicy(),
     }[code]

@@ -11,7 +11,7 @@ first — by giving each ticket a sort key; the smallest key is called. The serv
   first (the time left divided by the desk's weight for the service and the boost); last,
   tickets that missed their target but are not overdue yet, most urgent first. Serving who
   can still make it raises the share within target; the overdue tier bounds every wait, so
-  nobody is starved.
+  nobody is starved. A transfer that keeps the visitor's place ranks with the overdue.
 * ``strict``: out-of-turn, due bookings, then VIP and priority topics, then the rest; arrival
   order within each class. Ordinary visitors wait as long as any priority visitor is queued.
 * ``fifo``: plain arrival order, ignoring every category. A baseline for the simulator only:
@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from server.domain.office import Office, PolicyName
 from server.domain.tickets import Ticket, TicketStatus
 
 Key = tuple[float, ...]
@@ -51,6 +52,11 @@ def may_serve(desk: Desk, ticket: Ticket) -> bool:
 def _waited(ticket: Ticket, now: float) -> float:
     """Seconds in the queue since the ticket's place in it (a postponement resets it)."""
     return max(0.0, now - ticket.queue_since)
+
+
+def _kept_place(ticket: Ticket) -> bool:
+    """Called before and sent on without losing its place: a transfer, not to the back."""
+    return ticket.first_called_at is not None and ticket.queue_since <= ticket.first_called_at
 
 
 def _is_due(ticket: Ticket, now: float) -> bool:
@@ -84,7 +90,9 @@ class TargetPolicy:
         if _is_due(ticket, now):
             return (1.0, ticket.appointment_at or 0.0, 0.0)
         waited = _waited(ticket, now)
-        if waited >= self.overdue_factor * ticket.wait_target:
+        # A transferred visitor's first wait is over, so deferring him gains no share within
+        # target; his time counts from his old place, and he ranks with the overdue.
+        if waited >= self.overdue_factor * ticket.wait_target or _kept_place(ticket):
             return (2.0, -self.urgency(ticket, now), ticket.queue_since)
         if waited < ticket.wait_target:
             return (3.0, self.time_left(ticket, desk, now), ticket.queue_since)
@@ -122,6 +130,16 @@ class FifoPolicy:
 
 
 Policy = TargetPolicy | StrictPolicy | FifoPolicy
+
+
+def policy_for(office: Office) -> Policy:
+    """The policy an office is configured for (the server never runs ``fifo``)."""
+    if office.dispatch.policy is PolicyName.STRICT:
+        return StrictPolicy()
+    return TargetPolicy(
+        priority_boost=office.dispatch.priority_boost,
+        overdue_factor=office.dispatch.overdue_factor,
+    )
 
 
 def _ordering(policy: Policy, desk: Desk, now: float) -> Callable[[Ticket], Key]:

@@ -1,7 +1,8 @@
 """The office model: services (topics), segments, windows, out-of-turn categories, targets.
 
 Value objects validated by pydantic: unknown keys and wrong types are rejected, cross references
-(a window serving an unknown service, a duplicate prefix) are checked once, at load time.
+(a window serving an unknown service, a duplicate service code) are checked once, at load
+time.
 Targets are written in minutes in the office file, because that is how the standards state
 them; the model exposes them as float seconds for the rest of the code.
 """
@@ -104,6 +105,8 @@ class PolicyName(str, Enum):
 class Dispatch(Model):
     policy: PolicyName = PolicyName.TARGET
     priority_boost: float = Field(default=1.5, ge=1.0, le=10.0)
+    # A ticket that waited this many times its own target goes ahead of everyone newer.
+    overdue_factor: float = Field(default=2.0, ge=1.0, le=10.0)
     requeue_transfers_at_back: bool = False
     appointment_wait_min: Minutes = 5.0
 
@@ -150,6 +153,7 @@ class Office(Model):
             if service.segment is not None and service.segment not in segments:
                 raise ValueError(f"service {service.code!r}: unknown segment {service.segment!r}")
         for window in self.windows:
+            _require_unique(f"window {window.number}", [s.code for s in window.services])
             for served in window.services:
                 if served.code not in services:
                     raise ValueError(f"window {window.number}: unknown service {served.code!r}")

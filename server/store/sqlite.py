@@ -40,7 +40,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def _ticket_from_row(row: sqlite3.Row) -> Ticket:
-    values = dict(zip(TICKET_COLUMNS, row))
+    # Extra trailing columns (e.g. request_digest) are the caller's, not the ticket's.
+    values = dict(zip(TICKET_COLUMNS, tuple(row)[: len(TICKET_COLUMNS)], strict=True))
     values["status"] = TicketStatus(values["status"])
     values["priority"] = bool(values["priority"])
     topics = values["topics"]

@@ -18,6 +18,7 @@ from server.domain.access import QUEUE_READ, Actor
 from server.domain.errors import InvalidInput, Unauthorized
 from server.payloads import staff_ticket_payload, window_payload
 from server.queue import Issued, QueueService
+from server.snapshots import QueueReader
 from server.web.auth import current_actor, login_user, logout_user
 from server.web.openapi import validate_body
 
@@ -26,6 +27,10 @@ api = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 def _queue() -> QueueService:
     return current_app.extensions["talon"].queue
+
+
+def _reader() -> QueueReader:
+    return current_app.extensions["talon"].reader
 
 
 def _body(schema: str) -> dict[str, Any]:
@@ -48,14 +53,14 @@ def _actor(permission: str | None = None) -> Actor:
 
 @api.get("/health")
 def health() -> ResponseReturnValue:
-    return {"status": "ok", "office": _queue().office.name}
+    return {"status": "ok", "office": _reader().office.name}
 
 
 @api.get("/public/tickets/<public_id>")
 def public_ticket(public_id: str) -> ResponseReturnValue:
     if not 8 <= len(public_id) <= 64:
         raise InvalidInput("malformed ticket reference")
-    return _queue().public_status(public_id)
+    return _reader().public_status(public_id)
 
 
 # Sessions --------------------------------------------------------------------------------
@@ -92,7 +97,7 @@ def me() -> ResponseReturnValue:
 @api.get("/office")
 def office() -> ResponseReturnValue:
     _actor(QUEUE_READ)
-    model = _queue().office
+    model = _reader().office
     return model.model_dump(mode="json", exclude={"schedule"}) | {
         "schedule": {"enforce": model.schedule.enforce}
     }
@@ -101,7 +106,7 @@ def office() -> ResponseReturnValue:
 @api.get("/snapshot")
 def snapshot() -> ResponseReturnValue:
     _actor(QUEUE_READ)
-    return dict(_queue().snapshot())
+    return dict(_reader().snapshot())
 
 
 @api.get("/events")
@@ -109,7 +114,7 @@ def events() -> ResponseReturnValue:
     actor = _actor()
     since = _int_arg("since", 0, 0, 2**62)
     limit = _int_arg("limit", 1000, 1, 10_000)
-    return {"events": _queue().events(actor, since, limit)}
+    return {"events": _reader().events(actor, since, limit)}
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -157,9 +162,8 @@ def issue_ticket() -> ResponseReturnValue:
 
 @api.get("/tickets/<int:ticket_id>")
 def get_ticket(ticket_id: int) -> ResponseReturnValue:
-    _actor(QUEUE_READ)
-    queue = _queue()
-    return staff_ticket_payload(queue.ticket(ticket_id), queue.clock())
+    reader = _reader()
+    return staff_ticket_payload(reader.ticket(_actor(), ticket_id), reader.clock())
 
 
 @api.post("/tickets/<int:ticket_id>/cancel")
@@ -177,14 +181,14 @@ def cancel_ticket(ticket_id: int) -> ResponseReturnValue:
 @api.get("/windows")
 def list_windows() -> ResponseReturnValue:
     _actor(QUEUE_READ)
-    return {"windows": _queue().snapshot()["windows"]}
+    return {"windows": _reader().snapshot()["windows"]}
 
 
 @api.get("/windows/<int:number>/queue")
 def window_queue(number: int) -> ResponseReturnValue:
-    queue = _queue()
-    tickets = queue.window_queue(_actor(), number)
-    now = queue.clock()
+    reader = _reader()
+    tickets = reader.window_queue(_actor(), number)
+    now = reader.clock()
     return {"window": number, "tickets": [staff_ticket_payload(t, now) for t in tickets]}
 
 

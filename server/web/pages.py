@@ -16,16 +16,16 @@ pages = Blueprint("pages", __name__, template_folder="templates")
 
 @pages.get("/")
 def index() -> ResponseReturnValue:
-    return render_template("index.html", office=current_app.extensions["talon"].queue.office)
+    return render_template("index.html", office=current_app.extensions["talon"].reader.office)
 
 
 @pages.get("/t/<public_id>")
 def ticket_status(public_id: str) -> ResponseReturnValue:
-    queue = current_app.extensions["talon"].queue
+    reader = current_app.extensions["talon"].reader
     if not 8 <= len(public_id) <= 64:
         abort(404)
     try:
-        status = queue.public_status(public_id)
+        status = reader.public_status(public_id)
     except UnknownTicket:
-        return render_template("ticket_missing.html", office=queue.office), 404
-    return render_template("ticket.html", office=queue.office, ticket=status)
+        return render_template("ticket_missing.html", office=reader.office), 404
+    return render_template("ticket.html", office=reader.office, ticket=status)

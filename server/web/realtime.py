@@ -3,10 +3,10 @@
 Rooms: ``hall`` gets every event of the office; ``window:N`` gets the events of window N.
 A client connecting with ``auth={"token": ..., "window": N}`` (a window screen, a bridge
 board) joins only ``window:N``; any other client joins ``hall`` and may add window rooms with
-``subscribe {"window": N}``. A client in several rooms still gets each event once. A client joins its rooms *before* the
-snapshot is read, so no event can fall between the two; events whose ``seq`` is not greater
-than the snapshot's are already in it. Connections without a valid session or device token
-are refused.
+``subscribe {"window": N}``. A client in several rooms still gets each event once.
+A client joins its rooms *before* the snapshot is read, so no event can fall between the
+two; events whose ``seq`` is not greater than the snapshot's are already in it. Connections
+without a valid session or device token are refused.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flask_socketio import SocketIO, emit, join_room
 
 from server import contract as c
 from server.domain.access import QUEUE_READ
-from server.queue import QueueService
+from server.snapshots import QueueReader
 from server.web.auth import resolve_actor
 
 log = logging.getLogger(__name__)
@@ -44,32 +44,32 @@ def register(socketio: SocketIO) -> None:
     def on_connect(auth: dict[str, Any] | None = None) -> bool:
         auth = auth if isinstance(auth, dict) else {}
         token, window = auth.get("token"), auth.get("window")
-        queue = current_app.extensions["talon"].queue
+        reader = current_app.extensions["talon"].reader
         if token is not None and not isinstance(token, str):
             return False
-        if window is not None and not _is_window(queue, window):
+        if window is not None and not _is_window(reader, window):
             return False
         actor = resolve_actor(token)
         if actor is None or not actor.can(QUEUE_READ):
             log.info("refused Socket.IO connection from %s", request.remote_addr)
             return False
         join_room(c.HALL_ROOM if window is None else c.window_room(window))
-        emit(c.SNAPSHOT, queue.snapshot())
+        emit(c.SNAPSHOT, reader.snapshot())
         return True
 
     @socketio.on(c.SUBSCRIBE)
     def on_subscribe(data: Any) -> dict[str, Any]:
         number = data.get("window") if isinstance(data, dict) else None
-        queue = current_app.extensions["talon"].queue
-        if not _is_window(queue, number):
+        reader = current_app.extensions["talon"].reader
+        if not _is_window(reader, number):
             return {"ok": False, "error": "subscribe needs {'window': <configured number>}"}
         join_room(c.window_room(number))
-        return {"ok": True, "snapshot": queue.snapshot()}
+        return {"ok": True, "snapshot": reader.snapshot()}
 
 
-def _is_window(queue: QueueService, number: object) -> bool:
+def _is_window(reader: QueueReader, number: object) -> bool:
     return (
         isinstance(number, int)
         and not isinstance(number, bool)
-        and queue.office.window(number) is not None
+        and reader.office.window(number) is not None
     )

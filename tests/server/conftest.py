@@ -70,7 +70,10 @@ def notifier() -> RecordingNotifier:
 
 @pytest.fixture
 def queue(
-    demo_office: config.OfficeFile, store: SqliteStore, notifier: RecordingNotifier, clock: FakeClock
+    demo_office: config.OfficeFile,
+    store: SqliteStore,
+    notifier: RecordingNotifier,
+    clock: FakeClock,
 ) -> QueueService:
     service = QueueService(demo_office, store, notifier, clock)
     service.prepare()

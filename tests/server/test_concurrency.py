@@ -72,7 +72,8 @@ def test_threads_over_http_never_share_a_visitor(
                 with progress:
                     # Nothing for this window until another ticket is issued or served.
                     progress.wait_for(
-                        lambda: len(issued) > seen or len(served) >= total or errors, timeout=5
+                        lambda seen=seen: len(issued) > seen or len(served) >= total or errors,
+                        timeout=5,
                     )
                 continue
             if r.status_code != 200:

@@ -7,6 +7,7 @@ import pytest
 from server import config
 from server.domain.errors import Conflict, InvalidTransition, QueueEmpty, UnknownTicket
 from server.queue import QueueService
+from server.snapshots import QueueReader
 from server.store.sqlite import SqliteStore
 from tests.conftest import FakeClock
 from tests.server.conftest import ADMIN, HALL, KIOSK, RecordingNotifier, consultant
@@ -101,13 +102,14 @@ def test_idempotency_keys_are_per_device(queue: QueueService) -> None:
 def test_snapshot_lists_windows_waiting_and_recent_calls(
     queue: QueueService, clock: FakeClock
 ) -> None:
+    reader = QueueReader(queue.office, queue.store, clock)
     for _ in range(3):
         queue.issue(KIOSK, "consult")
         clock.advance(30)
     queue.issue(HALL, "payment", segment="vip")
     queue.open_window(IVANOVA, 2)
     queue.call_next(IVANOVA, 2)
-    snapshot = queue.snapshot()
+    snapshot = reader.snapshot()
     windows = {w["number"]: w for w in snapshot["windows"]}
     assert windows[2]["state"] == "calling"
     assert windows[2]["ticket"]["label"] == "К-001"  # type: ignore[index]

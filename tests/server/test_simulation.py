@@ -150,7 +150,7 @@ def test_every_visitor_is_served_exactly_once_by_a_window_that_serves_the_topic(
         for served in by_window.values():  # one visitor at a time at each window
             served.sort(key=lambda t: t.first_called_at or 0.0)
             assert all((a.finished_at or 0.0) <= (b.first_called_at or 0.0)
-                       for a, b in zip(served, served[1:]))
+                       for a, b in zip(served, served[1:], strict=False))
 
 
 def passed_out_of_turn(scenario: sim.Scenario, tickets: list[Ticket]) -> list[tuple[str, str]]:

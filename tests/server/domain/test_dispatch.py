@@ -192,6 +192,13 @@ def test_priority_topic_gets_the_boost() -> None:
     assert choose(TargetPolicy(priority_boost=1.0), DESK, [ordinary, priority], NOW) is ordinary
 
 
+def test_priority_topic_keeps_its_boost_when_both_waited_far_too_long() -> None:
+    ordinary = waited(50, service="consult")  # 2.5 times the target
+    priority = waited(40, service="paid", priority=True)  # 2 times, × 1.5 = 3
+    assert choose(TargetPolicy(priority_boost=1.5), DESK, [ordinary, priority], NOW) is priority
+    assert choose(TargetPolicy(priority_boost=1.0), DESK, [ordinary, priority], NOW) is ordinary
+
+
 def test_priority_topic_does_not_starve_ordinary_tickets() -> None:
     ordinary = waited(45)  # more than twice its 20-minute target
     priority = waited(12, service="paid", priority=True)  # 12 of 20 min, boosted
@@ -386,3 +393,41 @@ def test_target_policy_puts_out_of_turn_then_due_bookings_first(tickets: list[Ti
         return 2
 
     assert [tier(t) for t in ranked] == sorted(tier(t) for t in ranked)
+
+
+def test_transferred_ticket_keeping_its_place_goes_before_tickets_still_on_time() -> None:
+    moved = waited(25, id=1)
+    moved.call(3, "petrov", NOW - 20 * MINUTE)
+    moved.start(NOW - 19 * MINUTE)
+    moved.transfer(NOW - MINUTE, service="billing", window=None, user=None, comment="",
+                   to_back=False)
+    on_time = waited(19, id=2)  # one minute left
+    late = waited(30, id=3)  # missed its target, not overdue
+    overdue = waited(60, id=4)  # three times its target
+    ranked = rank(TargetPolicy(), DESK, [late, on_time, moved, overdue], NOW)
+    assert ranked == [overdue, moved, on_time, late]
+
+
+def test_postponed_and_sent_to_the_back_rank_as_new() -> None:
+    back = waited(25, id=1)
+    back.call(3, "petrov", NOW - 20 * MINUTE)
+    back.transfer(NOW - MINUTE, service=None, window=None, user=None, comment="", to_back=True)
+    postponed = waited(25, id=2)
+    postponed.call(3, "petrov", NOW - 20 * MINUTE)
+    postponed.postpone(NOW - 2 * MINUTE, "document")
+    on_time = waited(10, id=3)
+    assert rank(TargetPolicy(), DESK, [back, postponed, on_time], NOW) == [on_time, postponed, back]
+
+
+def test_the_office_file_chooses_the_policy_and_its_knobs() -> None:
+    from server import config
+    from server.domain.dispatch import StrictPolicy, policy_for
+
+    tuned = config.load(None, {"TALON_DISPATCH__OVERDUE_FACTOR": "3",
+                               "TALON_DISPATCH__PRIORITY_BOOST": "2"})
+    assert policy_for(tuned) == TargetPolicy(priority_boost=2.0, overdue_factor=3.0)
+    strict = config.load(None, {"TALON_DISPATCH__POLICY": '"strict"'})
+    assert isinstance(policy_for(strict), StrictPolicy)
+    fifo = "TALON_DISPATCH__POLICY"
+    with pytest.raises(config.ConfigError, match=fifo):
+        config.load(None, {fifo: '"fifo"'})

@@ -111,6 +111,11 @@ def test_window_serving_an_unknown_service_is_rejected() -> None:
     assert "window 3: unknown service 'astrology'" in rejected(windows=windows)
 
 
+def test_window_listing_a_service_twice_is_rejected() -> None:
+    windows = [{"number": 2, "services": [{"code": "consult", "weight": 3}, "consult"]}]
+    assert "window 2: duplicate 'consult'" in rejected(windows=windows)
+
+
 def test_window_must_serve_at_least_one_service() -> None:
     assert "services" in rejected(windows=[{"number": 1, "services": []}])
 

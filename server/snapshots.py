@@ -1,0 +1,120 @@
+"""Read-only views of the queue: the screens' snapshot, a window's queue, a ticket's public
+status, the event log; and the forecast helpers the write side shares.
+
+Every read runs in one consistent read transaction; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from server import contract as c
+from server.domain import access, dispatch, forecast
+from server.domain.access import Actor
+from server.domain.errors import UnknownTicket, UnknownWindow
+from server.domain.office import Office
+from server.domain.tickets import Ticket
+from server.domain.windows import Window
+from server.payloads import ticket_payload, window_payload
+from server.ports import Store, Unit
+
+RECENT_CALLS = 10
+SERVICE_TIME_WINDOW = 2 * 3600.0  # recent service times this far back feed the forecast
+
+
+def load_window(office: Office, tx: Unit, number: int) -> Window:
+    window = tx.window(number) if office.window(number) else None
+    if window is None:
+        raise UnknownWindow(f"no window {number}", window=number)
+    return window
+
+
+def forecast_ticket(
+    office: Office, policy: dispatch.Policy, tx: Unit, ticket: Ticket, now: float
+) -> tuple[int, float]:
+    """People ahead of ``ticket`` and its expected wait, from the live state."""
+    desks = forecast.serving_desks(office, tx.windows(), ticket.service)
+    ahead = forecast.people_ahead(policy, desks, tx.waiting(), ticket, now)
+    mean = tx.mean_service_time(ticket.service, now - SERVICE_TIME_WINDOW)
+    per_visitor = mean if mean is not None else ticket.service_target
+    return ahead, forecast.expected_wait(ahead, per_visitor, len(desks))
+
+
+def queue_summaries(office: Office, tx: Unit) -> list[dict[str, object]]:
+    return forecast.queue_summaries(office, tx.windows(), tx.waiting_counts())
+
+
+class QueueReader:
+    def __init__(self, office: Office, store: Store, clock: Callable[[], float]) -> None:
+        self.office = office
+        self.store = store
+        self.clock = clock
+        self.policy = dispatch.policy_for(office)
+
+    def snapshot(self) -> c.SnapshotPayload:
+        """Everything a screen shows, as one consistent picture; ``seq`` is the last event
+        it includes."""
+        now = self.clock()
+        with self.store.read() as tx:
+            windows = tx.windows()
+            current = {t.id: t for t in self._currents(tx, windows)}
+            return {
+                "seq": tx.last_seq(),
+                "at": now,
+                "office": self.office.name,
+                "windows": [
+                    window_payload(w, self.office, current.get(w.ticket_id), now)
+                    for w in windows
+                    if self.office.window(w.number)
+                ],
+                "waiting": [ticket_payload(t, now) for t in tx.waiting()],
+                "queues": queue_summaries(self.office, tx),  # type: ignore[typeddict-item]
+                "recent_calls": [ticket_payload(t, now) for t in tx.recent_calls(RECENT_CALLS)],
+            }
+
+    @staticmethod
+    def _currents(tx: Unit, windows: list[Window]) -> Iterator[Ticket]:
+        for window in windows:
+            if window.ticket_id is not None and (ticket := tx.ticket(window.ticket_id)):
+                yield ticket
+
+    def window_queue(self, actor: Actor, number: int) -> list[Ticket]:
+        """Waiting tickets this window may serve, in the order it would call them."""
+        actor.require(access.QUEUE_READ)
+        now = self.clock()
+        with self.store.read() as tx:
+            desk = forecast.desk_for(self.office, load_window(self.office, tx, number))
+            return dispatch.rank(self.policy, desk, tx.waiting(), now)
+
+    def ticket(self, actor: Actor, ticket_id: int) -> Ticket:
+        actor.require(access.QUEUE_READ)
+        with self.store.read() as tx:
+            ticket = tx.ticket(ticket_id)
+        if ticket is None:
+            raise UnknownTicket(f"no ticket {ticket_id}", ticket=ticket_id)
+        return ticket
+
+    def public_status(self, public_id: str) -> dict[str, object]:
+        """What the visitor's phone may see: numbers only, never personal data."""
+        now = self.clock()
+        with self.store.read() as tx:
+            ticket = tx.ticket_by_public_id(public_id)
+            if ticket is None:
+                raise UnknownTicket("no such ticket")
+            ahead, expected = forecast_ticket(self.office, self.policy, tx, ticket, now)
+        service = self.office.service(ticket.service)
+        return {
+            "label": ticket.label,
+            "service": ticket.service,
+            "service_name": service.name if service else ticket.service,
+            "status": ticket.status.value,
+            "window": ticket.window,
+            "issued_at": ticket.issued_at,
+            "ahead": ahead,
+            "expected_wait": expected,
+        }
+
+    def events(self, actor: Actor, since_seq: int, limit: int) -> list[dict[str, object]]:
+        actor.require(access.EVENTS_READ)
+        with self.store.read() as tx:
+            return tx.events(since_seq, limit)
