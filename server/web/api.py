@@ -15,7 +15,9 @@ from flask.typing import ResponseReturnValue
 
 from server.contract import API_PREFIX
 from server.domain.access import QUEUE_READ, Actor
-from server.domain.errors import InvalidInput, Unauthorized
+from server.domain.errors import InvalidInput, NotFound, Unauthorized
+from server.domain.tickets import Ticket
+from server.domain.windows import Window
 from server.payloads import staff_ticket_payload, window_payload
 from server.queue import Issued, QueueService
 from server.snapshots import QueueReader
@@ -192,95 +194,45 @@ def window_queue(number: int) -> ResponseReturnValue:
     return {"window": number, "tickets": [staff_ticket_payload(t, now) for t in tickets]}
 
 
-def _window_route(rule: str, schema: str | None = None) -> Callable[..., Any]:
-    """Register POST /windows/<n>/<rule>; the view gets (queue, actor, number, body)."""
+Move = Callable[[QueueService, Actor, int, dict[str, Any]], Ticket | Window]
 
-    def register(view: Callable[..., Any]) -> Callable[..., Any]:
-        def endpoint(number: int) -> ResponseReturnValue:
-            actor = _actor()
-            body = _body(schema or "Empty")
-            queue = _queue()
-            result = view(queue, actor, number, body)
-            now = queue.clock()
-            if hasattr(result, "label"):
-                return {"ticket": staff_ticket_payload(result, now)}
-            return {"window": window_payload(result, queue.office, None, now)}
-
-        endpoint.__name__ = f"window_{view.__name__}"
-        endpoint.__doc__ = view.__doc__
-        api.add_url_rule(f"/windows/<int:number>/{rule}", view_func=endpoint, methods=["POST"])
-        return view
-
-    return register
-
-
-@_window_route("open")
-def open_window(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.open_window(a, n)
-
-
-@_window_route("close")
-def close_window(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.close_window(a, n)
+# POST /windows/<n>/<rule>: (request schema in openapi.yaml, the use case it runs).
+WINDOW_MOVES: dict[str, tuple[str, Move]] = {
+    "open": ("Empty", lambda q, a, n, b: q.open_window(a, n)),
+    "close": ("Empty", lambda q, a, n, b: q.close_window(a, n)),
+    "pause": ("PauseRequest", lambda q, a, n, b: q.pause_window(a, n, b["reason"])),
+    "resume": ("Empty", lambda q, a, n, b: q.resume_window(a, n)),
+    "call-next": ("Empty", lambda q, a, n, b: q.call_next(a, n)),
+    "call": ("CallRequest", lambda q, a, n, b: q.call_ticket(a, n, b["label"])),
+    "recall": ("Empty", lambda q, a, n, b: q.recall(a, n)),
+    "start": ("Empty", lambda q, a, n, b: q.start(a, n)),
+    "topics": ("TopicRequest", lambda q, a, n, b: q.add_topic(a, n, b["service"])),
+    "finish": (
+        "FinishRequest",
+        lambda q, a, n, b: q.finish(a, n, b.get("outcome"), b.get("topics")),
+    ),
+    "no-show": ("Empty", lambda q, a, n, b: q.no_show(a, n)),
+    "postpone": ("ReasonRequest", lambda q, a, n, b: q.postpone(a, n, b["reason"])),
+    "transfer": (
+        "TransferRequest",
+        lambda q, a, n, b: q.transfer(
+            a, n, service=b.get("service"), window=b.get("window"), user=b.get("user"),
+            comment=b.get("comment", ""),
+        ),
+    ),
+}
 
 
-@_window_route("pause", "PauseRequest")
-def pause_window(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.pause_window(a, n, body["reason"])
-
-
-@_window_route("resume")
-def resume_window(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.resume_window(a, n)
-
-
-@_window_route("call-next")
-def call_next(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.call_next(a, n)
-
-
-@_window_route("call", "CallRequest")
-def call_ticket(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.call_ticket(a, n, body["label"])
-
-
-@_window_route("recall")
-def recall(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.recall(a, n)
-
-
-@_window_route("start")
-def start(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.start(a, n)
-
-
-@_window_route("topics", "TopicRequest")
-def add_topic(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.add_topic(a, n, body["service"])
-
-
-@_window_route("finish", "FinishRequest")
-def finish(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.finish(a, n, body.get("outcome"), body.get("topics"))
-
-
-@_window_route("no-show")
-def no_show(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.no_show(a, n)
-
-
-@_window_route("postpone", "ReasonRequest")
-def postpone(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.postpone(a, n, body["reason"])
-
-
-@_window_route("transfer", "TransferRequest")
-def transfer(q: QueueService, a: Actor, n: int, body: dict[str, Any]) -> Any:
-    return q.transfer(
-        a,
-        n,
-        service=body.get("service"),
-        window=body.get("window"),
-        user=body.get("user"),
-        comment=body.get("comment", ""),
-    )
+@api.post("/windows/<int:number>/<move>")
+def window_move(number: int, move: str) -> ResponseReturnValue:
+    if move not in WINDOW_MOVES:
+        raise NotFound(f"no window action {move!r}", allowed=sorted(WINDOW_MOVES))
+    schema, run = WINDOW_MOVES[move]
+    actor = _actor()
+    body = _body(schema)
+    queue = _queue()
+    result = run(queue, actor, number, body)
+    now = queue.clock()
+    if isinstance(result, Ticket):
+        return {"ticket": staff_ticket_payload(result, now)}
+    return {"window": window_payload(result, queue.office, None, now)}

@@ -383,3 +383,9 @@ def test_password_is_stored_hashed(app: Flask) -> None:
     assert user is not None
     assert PASSWORD not in str(user["password_hash"])
     assert str(user["password_hash"]).startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_unknown_window_action_is_404(ivanova: FlaskClient) -> None:
+    response = ivanova.post("/api/v1/windows/2/dance")
+    assert response.status_code == 404
+    assert "call-next" in response.json["error"]["details"]["allowed"]

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
+from server.web.api import WINDOW_MOVES
 from server.web.openapi import document
 from tests.server.conftest import KIOSK_TOKEN, device, login
 
@@ -31,9 +32,12 @@ def routed_operations(app: Flask) -> set[tuple[str, str]]:
         if not rule.rule.startswith("/api/v1/"):
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        # One Flask rule serves every window move; each move is its own documented path.
+        paths = ([path.replace("{move}", m) for m in WINDOW_MOVES] if "{move}" in path
+                 else [path])
         for method in rule.methods or ():
             if method.lower() in METHODS:
-                found.add((method.lower(), path))
+                found.update((method.lower(), p) for p in paths)
     return found
 
 
@@ -98,3 +102,13 @@ def test_responses_of_a_working_day_match_the_document(app: Flask, kiosk: FlaskC
     public_id = staff.get("/api/v1/tickets/1").json["public_id"]
     check_response("get", "/public/tickets/{public_id}",
                    anonymous.get(f"/api/v1/public/tickets/{public_id}"))
+
+
+def test_every_window_move_validates_with_a_documented_schema() -> None:
+    schemas = document()["components"]["schemas"]
+    for move, (schema, _) in WINDOW_MOVES.items():
+        assert schema in schemas, move
+        operation = document()["paths"][f"/windows/{{number}}/{move}"]["post"]
+        documented = operation.get("requestBody", {}).get("content", {})
+        ref = documented.get("application/json", {}).get("schema", {}).get("$ref", "")
+        assert ref.endswith(f"/{schema}") or (schema == "Empty" and not ref), move
