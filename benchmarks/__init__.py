@@ -6,6 +6,7 @@ Socket.IO from this process, stops it, prints a results table and exits non-zero
 is missed. Nothing leaves 127.0.0.1.
 
 Modules: ``harness`` (the server under test), ``cycles`` (ticket cycles per second),
-``realtime`` (call→event latency, HTTP while many Socket.IO clients stay connected),
-``stats`` (percentiles, result rows and targets), ``run`` (the whole run and its report).
+``listeners`` (Socket.IO board clients in child processes), ``realtime`` (call→event latency,
+HTTP while many Socket.IO clients stay connected), ``stats`` (percentiles, result rows and
+targets), ``run`` (the whole run and its report). Results: BENCHMARKS.md.
 """

@@ -2,4 +2,5 @@
 
 from benchmarks.run import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # the listener processes (spawned) import this module too
+    raise SystemExit(main())

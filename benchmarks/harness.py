@@ -173,6 +173,41 @@ class Server:
             return None
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def database_handles(self) -> int | None:
+        """Open file descriptors of the server on its database files (Linux only)."""
+        if self.process is None:
+            return None
+        folder = Path(f"/proc/{self.process.pid}/fd")
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return None
+        count = 0
+        for name in names:
+            try:
+                count += os.readlink(folder / name).startswith(self.env["TALON_SERVER__DATABASE"])
+            except OSError:
+                continue
+        return count
+
+    def threads(self) -> int | None:
+        """Threads of the server process (Linux only)."""
+        if self.process is None:
+            return None
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        return next((int(line.split()[1]) for line in status.splitlines()
+                     if line.startswith("Threads:")), None)
+
+    def keeps_alive(self) -> bool:
+        """Whether the server keeps an HTTP/1.1 connection open after a response."""
+        with requests.Session() as session:
+            response = session.get(f"{self.url}/api/v1/health", timeout=5)
+        return (response.raw.version == 11
+                and response.headers.get("Connection", "").lower() != "close")
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

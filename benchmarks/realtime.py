@@ -1,137 +1,26 @@
 """Socket.IO: call→event latency seen by connected boards, and HTTP while many stay connected.
 
-Every listener is a ``socketio.Client`` in this process, connected over WebSocket with a board
-token, like a hall board. Latency of one call for one listener = the time its
-``ticket.called`` handler runs minus the time the HTTP call-next request was sent (both
-``time.time()`` on this machine).
+The listeners (``benchmarks.listeners``) run in child processes. Latency of one call for one
+listener = the time its ``ticket.called`` handler runs minus the time this process sent the
+HTTP call-next request (both ``time.time()`` on this machine).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
-import engineio
 import requests
-import socketio
 
 from benchmarks.cycles import Desk
 from benchmarks.harness import BenchError, Server
+from benchmarks.listeners import Listeners
 
-CONNECT_WORKERS = 10
-EVENT_TIMEOUT = 5.0
 HTTP_TIMEOUT = 10.0
-
-
-class Arrivals:
-    """What the listeners received: snapshots, ``ticket.called`` times, disconnects."""
-
-    def __init__(self) -> None:
-        self.cond = threading.Condition()
-        self.snapshots: set[int] = set()
-        self.called: dict[int, list[float]] = defaultdict(list)  # ticket id -> receive times
-        self.disconnects = 0
-
-    def on_snapshot(self, index: int) -> None:
-        with self.cond:
-            self.snapshots.add(index)
-
-    def on_called(self, received: float, data: dict[str, Any]) -> None:
-        ticket = data.get("ticket") or {}
-        with self.cond:
-            self.called[int(ticket.get("id", -1))].append(received)
-            self.cond.notify_all()
-
-    def on_disconnect(self) -> None:
-        with self.cond:
-            self.disconnects += 1
-
-    def wait_for(self, ticket_id: int, count: int, timeout: float = EVENT_TIMEOUT) -> list[float]:
-        """The receive times of ``ticket_id``'s call once ``count`` listeners have it."""
-        with self.cond:
-            self.cond.wait_for(lambda: len(self.called[ticket_id]) >= count, timeout)
-            return list(self.called[ticket_id])
-
-
-class _InlineEngineIO(engineio.Client):  # type: ignore[misc]
-    """Runs message handlers on the read thread instead of a new thread per message.
-
-    The stock client starts a thread for every message; with 50-100 clients in one process
-    that costs far more CPU than the server spends, starves the HTTP driver of the GIL and
-    measures the client instead of the server (a board is a browser, not this client).
-    """
-
-    def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
-        kwargs["run_async"] = False
-        return super()._trigger_event(event, *args, **kwargs)
-
-
-class BoardClient(socketio.Client):  # type: ignore[misc]
-    """A ``socketio.Client`` whose handlers run inline (see ``_InlineEngineIO``)."""
-
-    def _engineio_client_class(self) -> type[engineio.Client]:
-        return _InlineEngineIO
-
-
-def _listener(url: str, token: str, index: int, arrivals: Arrivals) -> socketio.Client:
-    client = BoardClient(reconnection=False)
-
-    def called(data: dict[str, Any]) -> None:
-        arrivals.on_called(time.time(), data)
-
-    client.on("ticket.called", called)
-    client.on("snapshot", lambda data: arrivals.on_snapshot(index))
-    client.on("disconnect", lambda *reason: arrivals.on_disconnect())
-    client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
-    return client
-
-
-class Listeners:
-    """``count`` connected board clients; ``with Listeners(server, 50) as boards:``."""
-
-    def __init__(self, server: Server, count: int) -> None:
-        self.server = server
-        self.count = count
-        self.arrivals = Arrivals()
-        self.clients: list[socketio.Client] = []
-        self.connect_seconds = 0.0
-
-    def __enter__(self) -> Listeners:
-        begin = time.perf_counter()
-        with ThreadPoolExecutor(CONNECT_WORKERS) as pool:
-            futures = [
-                pool.submit(_listener, self.server.url, self.server.board_token, i,
-                            self.arrivals)
-                for i in range(self.count)
-            ]
-            errors = []
-            for future in futures:
-                try:
-                    self.clients.append(future.result())
-                except Exception as exc:  # noqa: BLE001 - reported, then the run stops
-                    errors.append(repr(exc))
-        self.connect_seconds = time.perf_counter() - begin
-        if errors:
-            self.__exit__(None, None, None)
-            raise BenchError(f"{len(errors)} of {self.count} Socket.IO clients could not "
-                             f"connect; first: {errors[0]}")
-        deadline = time.monotonic() + EVENT_TIMEOUT
-        while len(self.arrivals.snapshots) < self.count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self
-
-    def connected(self) -> int:
-        return sum(1 for c in self.clients if c.connected)
-
-    def __exit__(self, *exc: object) -> None:
-        with ThreadPoolExecutor(CONNECT_WORKERS) as pool:
-            list(pool.map(lambda c: c.disconnect(), self.clients))
-        self.clients = []
+LISTENER_PROCESSES = max(2, min(4, os.cpu_count() or 2))
 
 
 # Call → event latency ----------------------------------------------------------------------
@@ -150,36 +39,40 @@ class LatencyResult:
     errors: list[str] = field(default_factory=list)
 
 
-def measure_call_latency(server: Server, listeners: int, calls: int,
-                         warmup: int = 10) -> LatencyResult:
+def measure_call_latency(server: Server, listeners: int, calls: int, *, warmup: int = 10,
+                         processes: int = LISTENER_PROCESSES) -> LatencyResult:
     """One desk runs ``warmup + calls`` full cycles; every call is timed at every listener."""
     result = LatencyResult(listeners)
-    with Listeners(server, listeners) as boards:
+    sent: dict[int, float] = {}
+    with Listeners(server.url, server.board_token, listeners, processes) as boards:
         result.connect_seconds = boards.connect_seconds
-        result.snapshots = len(boards.arrivals.snapshots)
+        result.snapshots = boards.snapshots
         desk = Desk(server, 0)
         desk.open()
         try:
             for i in range(warmup + calls):
                 desk.issue()
-                sent = time.time()
+                begin = time.time()
                 body = desk.call_next()
                 answered = time.time()
                 ticket_id = int(body["ticket"]["id"])  # type: ignore[index]
-                times = boards.arrivals.wait_for(ticket_id, listeners)
+                boards.wait_for(ticket_id)
                 desk.serve()
-                if i < warmup:
-                    continue
-                result.calls += 1
-                result.http_call.append(answered - sent)
-                result.latencies.extend(t - sent for t in times)
-                result.missing += listeners - len(times)
-                if times:
-                    result.last_arrival.append(max(times) - sent)
+                if i >= warmup:
+                    sent[ticket_id] = begin
+                    result.http_call.append(answered - begin)
         except (BenchError, requests.RequestException) as exc:
             result.errors.append(str(exc))
         finally:
             desk.close()
+        final = boards.stop()
+    for ticket_id, begin in sent.items():
+        times = final.called.get(ticket_id, [])
+        result.calls += 1
+        result.latencies.extend(t - begin for t in times)
+        result.missing += listeners - len(times)
+        if times:
+            result.last_arrival.append(max(times) - begin)
     return result
 
 
@@ -281,7 +174,8 @@ def _drive(desk: Desk, stop: threading.Event, interval: float, result: HoldResul
 
 def hold_connections(server: Server, listeners: int, duration: float, *,
                      baseline: float = 3.0, probe_interval: float = 0.01,
-                     cycle_interval: float = 0.2) -> HoldResult:
+                     cycle_interval: float = 0.2,
+                     processes: int = LISTENER_PROCESSES) -> HoldResult:
     """HTTP latency with no Socket.IO client, then with ``listeners`` connected, while one
     desk keeps calling; then check every listener is still connected and gets a new call."""
     result = HoldResult(listeners, duration)
@@ -298,9 +192,9 @@ def hold_connections(server: Server, listeners: int, duration: float, *,
                 stop.set()
                 driver.join(HTTP_TIMEOUT * 4)
                 continue
-            with Listeners(server, listeners) as boards:
+            with Listeners(server.url, server.board_token, listeners, processes) as boards:
                 result.connect_seconds = boards.connect_seconds
-                result.snapshots = len(boards.arrivals.snapshots)
+                result.snapshots = boards.snapshots
                 driver.start()
                 result.probes = _probe_http(server, seconds, probe_interval)
                 stop.set()
@@ -308,12 +202,13 @@ def hold_connections(server: Server, listeners: int, duration: float, *,
                 # Still there and still listening: one more call must reach every client.
                 desk.issue()
                 body = desk.call_next()
-                times = boards.arrivals.wait_for(int(body["ticket"]["id"]),  # type: ignore[index]
-                                                 listeners)
+                ticket_id = int(body["ticket"]["id"])  # type: ignore[index]
+                boards.wait_for(ticket_id)
                 desk.serve()
-                result.last_call_received = len(times)
-                result.connected_after = boards.connected()
-                result.disconnects = boards.arrivals.disconnects
+                final = boards.stop()
+                result.last_call_received = len(final.called.get(ticket_id, []))
+                result.connected_after = final.connected
+                result.disconnects = final.disconnects
     except (BenchError, requests.RequestException) as exc:
         result.errors.append(str(exc))
     finally:

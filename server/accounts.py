@@ -3,12 +3,18 @@
 Passwords are stored as werkzeug's salted scrypt hashes. Device tokens are 32 random bytes
 shown once at creation; only their SHA-256 is stored (a high-entropy secret needs no slow
 hash), so a stolen database does not reveal working tokens.
+
+Every request names its account or token, so lookups are remembered for a few seconds
+(``LOOKUP_TTL``): a change made here takes effect at once, one made by the CLI in another
+process within that time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Protocol
@@ -20,6 +26,8 @@ from server.domain.access import Actor
 from server.domain.errors import InvalidInput
 
 MIN_PASSWORD = 8
+LOOKUP_TTL = 5.0
+LOOKUP_CACHE_SIZE = 1024
 
 
 class AccountsUnit(Protocol):
@@ -42,6 +50,25 @@ class Accounts:
     def __init__(self, store: AccountsStore, clock: Callable[[], float]) -> None:
         self.store = store
         self.clock = clock
+        self._lookups: dict[tuple[str, str], tuple[float, Actor | None]] = {}
+        self._lookups_lock = threading.Lock()
+
+    def _remembered(self, key: tuple[str, str], find: Callable[[], Actor | None]) -> Actor | None:
+        now = time.monotonic()
+        with self._lookups_lock:
+            hit = self._lookups.get(key)
+        if hit is not None and now - hit[0] < LOOKUP_TTL:
+            return hit[1]
+        actor = find()
+        with self._lookups_lock:
+            if len(self._lookups) >= LOOKUP_CACHE_SIZE:
+                self._lookups.clear()  # bounded: unknown tokens must not grow it for ever
+            self._lookups[key] = (now, actor)
+        return actor
+
+    def _forget(self) -> None:
+        with self._lookups_lock:
+            self._lookups.clear()
 
     def add_user(self, username: str, password: str, role: str, name: str = "") -> None:
         """Create or update a staff account."""
@@ -62,6 +89,7 @@ class Accounts:
                     "created_at": self.clock(),
                 }
             )
+        self._forget()
 
     def authenticate(self, username: str, password: str) -> Actor | None:
         with self.store.read() as tx:
@@ -76,6 +104,9 @@ class Accounts:
 
     def staff(self, username: str) -> Actor | None:
         """The actor behind a session, if the account still exists and is active."""
+        return self._remembered(("user", username), lambda: self._find_staff(username))
+
+    def _find_staff(self, username: str) -> Actor | None:
         with self.store.read() as tx:
             user = tx.user(username)
         if user is None or not user["active"]:
@@ -101,11 +132,16 @@ class Accounts:
                     "created_at": self.clock(),
                 }
             )
+        self._forget()
         return secret
 
     def device(self, token: str) -> Actor | None:
+        digest = hash_token(token)
+        return self._remembered(("token", digest), lambda: self._find_device(digest))
+
+    def _find_device(self, digest: str) -> Actor | None:
         with self.store.read() as tx:
-            record = tx.token(hash_token(token))
+            record = tx.token(digest)
         if record is None:
             return None
         windows = record["windows"]

@@ -57,13 +57,16 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
         SECRET_KEY=_secret_key(settings, database),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        # The session carries its own login time; re-signing it on every response is waste.
+        SESSION_REFRESH_EACH_REQUEST=False,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.server.session_hours),
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # costs time on every response
     store = SqliteStore(database)
     store.migrate()
-    socketio = SocketIO(app, async_mode="threading")
+    socketio = SocketIO(app, async_mode=settings.server.async_mode)
     queue = QueueService(settings, store, realtime.SocketIONotifier(socketio), clock)
     queue.prepare()
     app.extensions["talon"] = Services(

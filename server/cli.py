@@ -6,12 +6,15 @@ import argparse
 import getpass
 import logging
 import os
+import socket
 import sys
 import time
 from pathlib import Path
 
 from server import config
 from server.domain.errors import QueueError
+
+log = logging.getLogger("talon.serve")
 
 DEMO_USERS = (
     ("admin", "admin", "Администратор"),
@@ -79,14 +82,23 @@ def _create_app(settings: config.OfficeFile):  # type: ignore[no-untyped-def]
     return create_app(settings)
 
 
-def _serve(settings: config.OfficeFile, host: str, port: int) -> None:
-    from werkzeug.serving import WSGIRequestHandler
-
-    app = _create_app(settings)
-    # Keep-alive: kiosks and pages send many small requests over one connection.
-    WSGIRequestHandler.protocol_version = "HTTP/1.1"
+def _serve(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+    """Serve until interrupted, on the server the app's Socket.IO mode asks for."""
     socketio = app.extensions["talon"].socketio
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    if socketio.async_mode == "gevent":
+        from gevent.pywsgi import WSGIServer
+
+        server = WSGIServer((host, port), app, log=None, error_log=log)
+        server.init_socket()
+        # Responses go out as several writes; without TCP_NODELAY, Nagle's algorithm and the
+        # client's delayed ACK add 40 ms to every keep-alive request. Accepted sockets
+        # inherit the option from the listening one.
+        server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        server.start()  # bound and listening from here on
+        log.info("Running on http://%s:%d", host, server.server_port)
+        server.serve_forever()
+    else:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -118,12 +130,7 @@ def _demo(args: argparse.Namespace) -> None:
     out.write(f"    curl -H 'Authorization: Bearer {tokens['kiosk-1']}' -H 'Content-Type: "
               f"application/json' -d '{{\"service\": \"consult\"}}' {base}/api/v1/tickets\n\n")
     out.flush()
-    from werkzeug.serving import WSGIRequestHandler
-
-    WSGIRequestHandler.protocol_version = "HTTP/1.1"
-    app.extensions["talon"].socketio.run(
-        app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, log_output=False
-    )
+    _serve(app, args.host, args.port)
 
 
 def _add_user(args: argparse.Namespace) -> None:
@@ -165,7 +172,8 @@ def run(argv: list[str]) -> int:
     try:
         if args.command == "serve":
             settings = _settings(args.config)
-            _serve(settings, args.host or settings.server.host, args.port or settings.server.port)
+            _serve(_create_app(settings), args.host or settings.server.host,
+                   args.port or settings.server.port)
         elif args.command == "demo":
             _demo(args)
         elif args.command == "user":

@@ -37,7 +37,15 @@ from server.domain.windows import PauseReason, Window, WindowState
 from server.domain.forecast import desk_for
 from server.payloads import event_payload
 from server.ports import Notifier, Store, Unit
-from server.snapshots import forecast_ticket, load_window, queue_summaries
+from server.snapshots import ServiceTimes, forecast_ticket, load_window, queue_summaries
+
+# Events after which the per-service queue summary (counts, expected waits) may differ:
+# the waiting set changed, or a window opened, closed or paused.
+CHANGES_QUEUE = frozenset({
+    c.TICKET_ISSUED, c.TICKET_CALLED, c.TICKET_POSTPONED, c.TICKET_TRANSFERRED,
+    c.TICKET_CANCELLED, c.WINDOW_CHANGED,
+})
+
 
 @dataclass(frozen=True)
 class Issued:
@@ -57,6 +65,7 @@ class QueueService:
         self.clock = clock
         self.zone = ZoneInfo(office.timezone)
         self.policy = dispatch.policy_for(office)
+        self.times = ServiceTimes()
 
     # Helpers -------------------------------------------------------------------------------
 
@@ -73,7 +82,8 @@ class QueueService:
         with self.store.write() as tx:
             events = run(tx, now)
             logged = [replace(e, seq=tx.append_event(e)) for e in events]
-            queues = queue_summaries(self.office, tx) if logged else None
+            changes_queue = any(e.kind in CHANGES_QUEUE for e in logged)
+            queues = queue_summaries(self.office, tx) if changes_queue else None
             seq = logged[-1].seq if logged else 0
         payloads: list[dict[str, object]] = [
             dict(event_payload(e, self.office)) for e in logged
@@ -159,7 +169,9 @@ class QueueService:
         return result[0]
 
     def _issued(self, tx: Unit, ticket: Ticket, now: float, *, replayed: bool) -> Issued:
-        ahead, expected = forecast_ticket(self.office, self.policy, tx, ticket, now)
+        ahead, expected = forecast_ticket(
+            self.office, self.policy, self.times, tx, ticket, now
+        )
         return Issued(ticket=ticket, ahead=ahead, expected_wait=expected, replayed=replayed)
 
     # Windows -------------------------------------------------------------------------------

@@ -219,7 +219,7 @@ def check_scenario(scenario: Scenario) -> None:
     problems += [f"[staffing] no window serving {code!r} is staffed at closing: its last "
                  "visitors would never be served"
                  for code, mix in spec.services.items()
-                 if mix.share > 0 and not any(code in w.weights() for w in closers)]
+                 if mix.share > 0 and not any(code in w.weights for w in closers)]
     if spec.visitors.vip > 0 and office.segment(spec.visitors.vip_segment) is None:
         problems.append(f"[visitors] key 'vip_segment': no segment "
                         f"{spec.visitors.vip_segment!r} in the office")
@@ -288,7 +288,7 @@ def make_stations(scenario: Scenario) -> list[Station]:
     stations = []
     for window in scenario.office.windows:
         if shifts := scenario.shifts(window.number):
-            desk = dispatch.Desk(window.number, f"staff-{window.number}", window.weights())
+            desk = dispatch.Desk(window.number, f"staff-{window.number}", window.weights)
             stays = any(a < close <= b for a, b in shifts)
             stations.append(Station(desk, shifts, stays, idle_since=min(a for a, _ in shifts)))
     return stations

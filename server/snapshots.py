@@ -20,6 +20,22 @@ from server.ports import Store, Unit
 
 RECENT_CALLS = 10
 SERVICE_TIME_WINDOW = 2 * 3600.0  # recent service times this far back feed the forecast
+SERVICE_TIME_TTL = 30.0  # a mean a few seconds old is as good, and far cheaper
+
+
+class ServiceTimes:
+    """Mean recent service time per service, recomputed at most every SERVICE_TIME_TTL."""
+
+    def __init__(self) -> None:
+        self._means: dict[str, tuple[float, float | None]] = {}
+
+    def mean(self, tx: Unit, service: str, now: float) -> float | None:
+        cached = self._means.get(service)
+        if cached is not None and 0.0 <= now - cached[0] < SERVICE_TIME_TTL:
+            return cached[1]
+        mean = tx.mean_service_time(service, now - SERVICE_TIME_WINDOW)
+        self._means[service] = (now, mean)
+        return mean
 
 
 def load_window(office: Office, tx: Unit, number: int) -> Window:
@@ -30,12 +46,17 @@ def load_window(office: Office, tx: Unit, number: int) -> Window:
 
 
 def forecast_ticket(
-    office: Office, policy: dispatch.Policy, tx: Unit, ticket: Ticket, now: float
+    office: Office,
+    policy: dispatch.Policy,
+    times: ServiceTimes,
+    tx: Unit,
+    ticket: Ticket,
+    now: float,
 ) -> tuple[int, float]:
     """People ahead of ``ticket`` and its expected wait, from the live state."""
     desks = forecast.serving_desks(office, tx.windows(), ticket.service)
     ahead = forecast.people_ahead(policy, desks, tx.waiting(), ticket, now)
-    mean = tx.mean_service_time(ticket.service, now - SERVICE_TIME_WINDOW)
+    mean = times.mean(tx, ticket.service, now)
     per_visitor = mean if mean is not None else ticket.service_target
     return ahead, forecast.expected_wait(ahead, per_visitor, len(desks))
 
@@ -50,6 +71,7 @@ class QueueReader:
         self.store = store
         self.clock = clock
         self.policy = dispatch.policy_for(office)
+        self.times = ServiceTimes()
 
     def snapshot(self) -> c.SnapshotPayload:
         """Everything a screen shows, as one consistent picture; ``seq`` is the last event
@@ -101,7 +123,9 @@ class QueueReader:
             ticket = tx.ticket_by_public_id(public_id)
             if ticket is None:
                 raise UnknownTicket("no such ticket")
-            ahead, expected = forecast_ticket(self.office, self.policy, tx, ticket, now)
+            ahead, expected = forecast_ticket(
+                self.office, self.policy, self.times, tx, ticket, now
+            )
         service = self.office.service(ticket.service)
         return {
             "label": ticket.label,

@@ -18,14 +18,19 @@ from server.domain.windows import Window, WindowState
 
 def desk_for(office: Office, window: Window) -> dispatch.Desk:
     config = office.window(window.number)
-    weights = config.weights() if config else {}
+    weights = config.weights if config else {}
     return dispatch.Desk(number=window.number, user=window.user, weights=weights)
 
 
 def serving_desks(office: Office, windows: Sequence[Window], service: str) -> list[dispatch.Desk]:
     """Open windows that serve ``service``; every window that may, if none is open yet."""
-    able = [(w, desk_for(office, w)) for w in windows]
-    able = [(w, d) for w, d in able if service in d.weights]
+    return _serving(service, [(w, desk_for(office, w)) for w in windows])
+
+
+def _serving(
+    service: str, desks: Sequence[tuple[Window, dispatch.Desk]]
+) -> list[dispatch.Desk]:
+    able = [(w, d) for w, d in desks if service in d.weights]
     open_now = [d for w, d in able if w.state is not WindowState.CLOSED]
     return open_now or [d for _, d in able]
 
@@ -59,8 +64,9 @@ def queue_summaries(
     """Per service: how many wait, and the expected wait of a newcomer (everyone the serving
     windows may take, at the service's target time each)."""
     summaries: list[dict[str, object]] = []
+    all_desks = [(w, desk_for(office, w)) for w in windows if office.window(w.number)]
     for service in office.services:
-        desks = serving_desks(office, windows, service.code)
+        desks = _serving(service.code, all_desks)
         shared = {code for desk in desks for code in desk.weights}
         minutes = service.service_min or office.targets.service_min
         summaries.append(

@@ -10,6 +10,7 @@ them; the model exposes them as float seconds for the rest of the code.
 from __future__ import annotations
 
 from enum import Enum
+from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -85,7 +86,9 @@ class WindowConfig(Model):
             return [{"code": item} if isinstance(item, str) else item for item in value]
         return value
 
+    @cached_property
     def weights(self) -> dict[str, float]:
+        """Service code → weight. Computed once: the model is frozen."""
         return {served.code: served.weight for served in self.services}
 
 
@@ -138,7 +141,6 @@ class Office(Model):
     out_of_turn: list[Category] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     dispatch: Dispatch = Dispatch()
     schedule: Schedule = Schedule()
-
     @model_validator(mode="after")
     def _check_references(self) -> Office:
         _require_unique("services", [s.code for s in self.services])
@@ -160,14 +162,23 @@ class Office(Model):
         _check_timezone(self.timezone)
         return self
 
+    # Lookups by key, built once (the model is frozen): dispatch asks on every call.
+    @cached_property
+    def _services_by_code(self) -> dict[str, Service]:
+        return {s.code: s for s in self.services}
+
+    @cached_property
+    def _windows_by_number(self) -> dict[int, WindowConfig]:
+        return {w.number: w for w in self.windows}
+
     def service(self, code: str) -> Service | None:
-        return next((s for s in self.services if s.code == code), None)
+        return self._services_by_code.get(code)
 
     def segment(self, code: str) -> Segment | None:
         return next((s for s in self.segments if s.code == code), None)
 
     def window(self, number: int) -> WindowConfig | None:
-        return next((w for w in self.windows if w.number == number), None)
+        return self._windows_by_number.get(number)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.out_of_turn if c.code == code), None)

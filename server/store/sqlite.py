@@ -3,18 +3,19 @@
 WAL journal with ``synchronous=FULL``: a commit is on disk before the caller is answered, so
 neither ``kill -9`` nor a power cut loses an acknowledged ticket or move. Every write runs in
 ``BEGIN IMMEDIATE``, which takes SQLite's write lock before reading: read-modify-write
-sequences (next number, call next) are atomic across threads *and* processes. Each thread gets
-its own connection.
+sequences (next number, call next) are atomic across threads *and* processes. Connections come
+from a small pool (see SqliteStore).
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, fields
+from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 
 import sqlite_utils
@@ -28,6 +29,7 @@ TICKET_COLUMNS = [f.name for f in fields(Ticket)]
 # Explicit column order, so rows map onto Ticket fields by position.
 TICKET_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in TICKET_COLUMNS) + " FROM tickets"
 BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 8
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -50,7 +52,7 @@ def _ticket_from_row(row: sqlite3.Row) -> Ticket:
 
 
 def _ticket_to_row(ticket: Ticket) -> dict[str, object]:
-    row = asdict(ticket)
+    row = {name: getattr(ticket, name) for name in TICKET_COLUMNS}
     row["status"] = ticket.status.value
     row["priority"] = int(ticket.priority)
     row["topics"] = json.dumps(ticket.topics, ensure_ascii=False)
@@ -240,30 +242,48 @@ class SqliteUnit:
 
 
 class SqliteStore:
-    """Opens one connection per thread on first use; all writes are ``BEGIN IMMEDIATE``."""
+    """A small pool of connections, each checked out for one transaction.
 
-    def __init__(self, path: Path | str) -> None:
+    A pool, not a connection per thread: the web server may start a thread per request, and
+    per-thread connections would pile up as open files. Writes in this process also queue on
+    a lock before ``BEGIN IMMEDIATE``: SQLite's busy handler sleeps and retries rather than
+    queueing, which lets one writer starve for seconds under load. Other processes are still
+    serialised by SQLite's own lock.
+    """
+
+    def __init__(self, path: Path | str, pool_size: int = POOL_SIZE) -> None:
         self.path = Path(path)
-        self._local = threading.local()
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(pool_size)
+        self._write_lock = threading.Lock()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path)
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if not self._slots.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("no free database connection")
+        try:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = connect(self.path)
+                with self._lock:
+                    self._connections.append(conn)
+            try:
+                yield conn
+            finally:
+                self._idle.put(conn)
+        finally:
+            self._slots.release()
 
     def migrate(self) -> list[str]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        return migrate(sqlite_utils.Database(self._conn()))
+        with self._write_lock, self._connection() as conn:
+            return migrate(sqlite_utils.Database(conn))
 
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[SqliteUnit]:
-        conn = self._conn()
+    def _transaction(self, conn: sqlite3.Connection, begin: str) -> Iterator[SqliteUnit]:
         conn.execute(begin)
         try:
             yield SqliteUnit(conn)
@@ -272,17 +292,22 @@ class SqliteStore:
             raise
         conn.execute("COMMIT")
 
-    def write(self) -> AbstractContextManager[SqliteUnit]:
+    @contextmanager
+    def write(self) -> Iterator[SqliteUnit]:
         """A read-modify-write transaction holding the database write lock."""
-        return self._transaction("BEGIN IMMEDIATE")
+        with self._write_lock, self._connection() as conn:
+            with self._transaction(conn, "BEGIN IMMEDIATE") as unit:
+                yield unit
 
-    def read(self) -> AbstractContextManager[SqliteUnit]:
-        """A consistent read-only snapshot."""
-        return self._transaction("BEGIN")
+    @contextmanager
+    def read(self) -> Iterator[SqliteUnit]:
+        """A consistent read-only snapshot (WAL: never waits for writers)."""
+        with self._connection() as conn, self._transaction(conn, "BEGIN") as unit:
+            yield unit
 
     def close(self) -> None:
         with self._lock:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
-        self._local = threading.local()
+        self._idle = queue.LifoQueue()

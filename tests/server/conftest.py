@@ -47,7 +47,15 @@ class RecordingNotifier:
 
 
 def settings_for(tmp_path: Path, **env: str) -> config.OfficeFile:
-    return config.load(None, {"TALON_SERVER__DATABASE": str(tmp_path / "talon.db"), **env})
+    """The demo office on a temporary database, served in threads (see ``live_url``)."""
+    return config.load(
+        None,
+        {
+            "TALON_SERVER__DATABASE": str(tmp_path / "talon.db"),
+            "TALON_SERVER__ASYNC_MODE": '"threading"',
+            **env,
+        },
+    )
 
 
 @pytest.fixture

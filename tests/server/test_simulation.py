@@ -135,7 +135,7 @@ def test_every_visitor_is_served_exactly_once_by_a_window_that_serves_the_topic(
     for scenario, tickets in simulated_days(path, policy, days=2):
         assert [t.id for t in tickets] == list(range(1, len(tickets) + 1))
         assert all(t.status is TicketStatus.DONE for t in tickets)
-        windows = {w.number: w.weights() for w in scenario.office.windows}
+        windows = {w.number: w.weights for w in scenario.office.windows}
         for ticket in tickets:
             assert ticket.first_called_at is not None and ticket.finished_at is not None
             assert ticket.issued_at <= ticket.first_called_at <= ticket.finished_at
@@ -156,7 +156,7 @@ def test_every_visitor_is_served_exactly_once_by_a_window_that_serves_the_topic(
 def passed_out_of_turn(scenario: sim.Scenario, tickets: list[Ticket]) -> list[tuple[str, str]]:
     """(called, passed) pairs: a ticket called while an earlier out-of-turn visitor the same
     window could serve was still waiting."""
-    weights = {w.number: w.weights() for w in scenario.office.windows}
+    weights = {w.number: w.weights for w in scenario.office.windows}
     out_of_turn = [t for t in tickets if t.is_out_of_turn]
     passes = []
     for called in tickets:

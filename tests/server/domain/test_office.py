@@ -135,7 +135,7 @@ def test_window_accepts_plain_codes_with_weight_one() -> None:
     window = WindowConfig.model_validate(
         {"number": 2, "services": [{"code": "consult", "weight": 2}, "payment"]}
     )
-    assert window.weights() == {"consult": 2.0, "payment": 1.0}
+    assert window.weights == {"consult": 2.0, "payment": 1.0}
 
 
 def test_unknown_timezone_is_rejected() -> None:
@@ -205,7 +205,7 @@ def test_lookups_find_by_code_or_number_and_return_none_otherwise(
     assert demo_office.service("astrology") is None
     assert demo_office.segment("vip").wait_min == 10  # type: ignore[union-attr]
     assert demo_office.segment("martians") is None
-    assert demo_office.window(1).weights() == {"payment": 1.0}  # type: ignore[union-attr]
+    assert demo_office.window(1).weights == {"payment": 1.0}  # type: ignore[union-attr]
     assert demo_office.window(99) is None
     assert demo_office.category("disability") is not None
     assert demo_office.category("astronaut") is None
