@@ -149,7 +149,7 @@ class Listeners:
         self.commands = [context.Queue() for _ in self.parts]
         self.children = [
             context.Process(target=_child, args=(url, token, n, self.out, cmd), daemon=True)
-            for n, cmd in zip(self.parts, self.commands)
+            for n, cmd in zip(self.parts, self.commands, strict=True)
         ]
         self.connect_seconds = 0.0
         self.snapshots = 0

@@ -68,7 +68,7 @@ class Report:
         widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
 
         def fmt(cells: tuple[str, ...]) -> str:
-            return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+            return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
         out = [fmt(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
         out += [fmt(line) for line in lines[1:]]

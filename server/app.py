@@ -20,6 +20,7 @@ from server.snapshots import QueueReader
 from server.store.sqlite import SqliteStore
 from server.web import errors, pages, realtime
 from server.web.api import api
+from server.web.auth import RememberingSessionInterface
 from server.web.openapi import document
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
         socketio=socketio,
         session_seconds=settings.server.session_hours * 3600.0,
     )
+    app.session_interface = RememberingSessionInterface()
     app.register_blueprint(api)
     app.register_blueprint(pages.pages)
     app.add_url_rule("/api/v1/openapi.json", "openapi", lambda: document())

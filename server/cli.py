@@ -6,6 +6,7 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -82,21 +83,40 @@ def _create_app(settings: config.OfficeFile):  # type: ignore[no-untyped-def]
     return create_app(settings)
 
 
+class _WebSocketCloseNoise(logging.Filter):
+    """Drop one harmless message: after a WebSocket ends, frames the client still sends (its
+    close frame, 0x88; a last ping, 0x81) are read as if they began a new HTTP request, and
+    pywsgi logs them as errors. Frame headers start with a byte 0x80-0x8f."""
+
+    NOISE = ("Invalid HTTP method: '\\x8", "Got command='\\x8")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(noise in message for noise in self.NOISE)
+
+
 def _serve(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     """Serve until interrupted, on the server the app's Socket.IO mode asks for."""
     socketio = app.extensions["talon"].socketio
     if socketio.async_mode == "gevent":
         from gevent.pywsgi import WSGIServer
 
-        server = WSGIServer((host, port), app, log=None, error_log=log)
+        http_log = logging.getLogger("talon.http")
+        http_log.addFilter(_WebSocketCloseNoise())
+        server = WSGIServer((host, port), app, log=None, error_log=http_log)
         server.init_socket()
         # Responses go out as several writes; without TCP_NODELAY, Nagle's algorithm and the
         # client's delayed ACK add 40 ms to every keep-alive request. Accepted sockets
         # inherit the option from the listening one.
         server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         server.start()  # bound and listening from here on
+        import gevent
+
+        for signum in (signal.SIGINT, signal.SIGTERM):  # stop cleanly, exit 0 (systemd)
+            gevent.signal_handler(signum, server.stop)
         log.info("Running on http://%s:%d", host, server.server_port)
         server.serve_forever()
+        log.info("stopped")
     else:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
 

@@ -9,10 +9,37 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, g, request, session
+from flask import Flask, Request, current_app, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from server.domain.access import Actor
 from server.domain.errors import Unauthorized
+
+
+VERIFIED_COOKIES = 1024
+
+
+class RememberingSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, remembering cookies already verified.
+
+    A desk sends the same cookie with every request, and checking its signature each time
+    was a tenth of a request's cost. Expiry does not depend on this: ``resolve_actor`` checks
+    the login time stored in the session itself.
+    """
+
+    def __init__(self) -> None:
+        self._verified: dict[str, dict[str, object]] = {}
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        value = request.cookies.get(self.get_cookie_name(app))
+        if value and (data := self._verified.get(value)) is not None:
+            return self.session_class(data)
+        opened = super().open_session(app, request)
+        if value and opened:
+            if len(self._verified) >= VERIFIED_COOKIES:
+                self._verified.clear()  # bounded; cookies are re-verified after this
+            self._verified[value] = dict(opened)
+        return opened
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -22,18 +22,35 @@ def document() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
+def _inline(node: Any, schemas: dict[str, Any]) -> Any:
+    """The schema with every local ``$ref`` replaced by its target (ours are not recursive),
+    so validation does not resolve references on every request."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            target = _inline(schemas[ref.rsplit("/", 1)[-1]], schemas)
+            rest = {k: _inline(v, schemas) for k, v in node.items() if k != "$ref"}
+            return {**target, **rest}
+        return {k: _inline(v, schemas) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(item, schemas) for item in node]
+    return node
+
+
 @functools.cache
 def _validator(schema: str) -> jsonschema.Draft202012Validator:
-    doc = document()
-    if schema not in doc["components"]["schemas"]:
+    schemas = document()["components"]["schemas"]
+    if schema not in schemas:
         raise KeyError(f"openapi.yaml has no schema {schema!r}")
-    registry_root = {"$ref": f"#/components/schemas/{schema}", **doc}
-    return jsonschema.Draft202012Validator(registry_root)
+    return jsonschema.Draft202012Validator(_inline(schemas[schema], schemas))
 
 
 def validate_body(schema: str, data: object) -> None:
     """Raise InvalidInput naming the first problem with ``data``, or return quietly."""
-    error = jsonschema.exceptions.best_match(_validator(schema).iter_errors(data))
+    validator = _validator(schema)
+    if validator.is_valid(data):
+        return
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path)
         prefix = f"{where}: " if where else ""

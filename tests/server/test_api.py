@@ -389,3 +389,13 @@ def test_unknown_window_action_is_404(ivanova: FlaskClient) -> None:
     response = ivanova.post("/api/v1/windows/2/dance")
     assert response.status_code == 404
     assert "call-next" in response.json["error"]["details"]["allowed"]
+
+
+def test_a_tampered_session_cookie_is_refused(app: Flask) -> None:
+    client = login(app, "ivanova")
+    assert client.get("/api/v1/auth/me").status_code == 200  # the cookie is now remembered
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    forged = app.test_client()
+    forged.set_cookie("session", cookie.value[:-2] + ("AA" if cookie.value[-2:] != "AA" else "BB"))
+    assert forged.get("/api/v1/auth/me").status_code == 401

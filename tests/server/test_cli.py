@@ -115,3 +115,23 @@ def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
         process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_websocket_close_noise_is_dropped_but_real_errors_are_kept() -> None:
+    import logging
+
+    noise = logging.LogRecord("talon.http", logging.ERROR, __file__, 1,
+                              "%s: Invalid HTTP method: %r", ("sock", "\x88\x82ab"), None)
+    real = logging.LogRecord("talon.http", logging.ERROR, __file__, 1,
+                             "%s: Invalid HTTP method: %r", ("sock", "BREW"), None)
+    drop = cli._WebSocketCloseNoise()
+    assert drop.filter(noise) is False
+    assert drop.filter(real) is True
+
+
+def test_a_ping_frame_after_the_socket_closed_is_noise_too() -> None:
+    import logging
+
+    record = logging.LogRecord("talon.http", logging.ERROR, __file__, 1,
+                               "%s: Expected GET method; Got command=%r", ("s", "\x81\x82y"), None)
+    assert cli._WebSocketCloseNoise().filter(record) is False

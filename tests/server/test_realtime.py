@@ -165,3 +165,36 @@ def test_staff_session_cookie_authenticates_the_socket(
                             wait_timeout=TIMEOUT)
     listeners.append(listener)
     assert listener.next()["event"] == c.SNAPSHOT
+
+
+def test_production_server_pushes_over_websocket(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`talon serve` runs gevent's server (not the threaded one the other tests use)."""
+    import time
+
+    from server.accounts import Accounts
+    from server.store.sqlite import SqliteStore
+    from tests.server.server_process import ServerProcess
+
+    database = tmp_path / "talon.db"
+    store = SqliteStore(database)
+    store.migrate()
+    accounts = Accounts(store, time.time)
+    accounts.add_token("board", "board", token=BOARD_TOKEN)
+    accounts.add_token("kiosk", "kiosk", token=KIOSK_TOKEN)
+    store.close()
+    server = ServerProcess(database)
+    server.start()
+    board = None
+    try:
+        board = Listener(server.url, {"token": BOARD_TOKEN})
+        assert board.next()["event"] == c.SNAPSHOT
+        kiosk = kiosk_session()
+        response = kiosk.post(f"{server.url}/api/v1/tickets", json={"service": "consult"})
+        assert response.headers.get("Connection", "").lower() != "close"  # keep-alive
+        assert board.next(c.TICKET_ISSUED)["ticket"]["label"] == "К-001"
+    finally:
+        if board is not None:
+            board.close()
+        server.stop()
+    assert server.process is not None and server.process.returncode == 0, "SIGTERM: clean exit"
+    assert "Traceback" not in "".join(server.output)
