@@ -22,7 +22,12 @@ import time
 from benchmarks.cycles import CycleResult, run_cycles
 from benchmarks.harness import BenchError, Server
 from benchmarks.listeners import EVENT_TIMEOUT
-from benchmarks.realtime import HoldResult, LatencyResult, hold_connections, measure_call_latency
+from benchmarks.realtime import (
+    HoldResult,
+    LatencyResult,
+    hold_connections,
+    measure_call_latency,
+)
 from benchmarks.stats import Report, percentile
 
 CYCLE_CLIENTS = (1, 8, 32)

@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -77,12 +77,37 @@ def _apply_env(data: dict[str, object], env: Mapping[str, str]) -> dict[tuple[st
     return origins
 
 
-def _describe(loc: tuple[object, ...]) -> str:
-    """("services", 2, "prefix") -> "[services][2] key 'prefix': "."""
-    if not loc:
-        return ""
-    where = "".join(f"[{p}]" for p in loc[:-1])
-    return f"{where} key {loc[-1]!r}: ".lstrip()
+def describe_errors(
+    source: str, exc: ValidationError, origins: Mapping[tuple[str, ...], str] | None = None
+) -> str:
+    """One line per error: "office.toml: [services][2] key 'prefix': what is wrong", naming
+    the environment variable instead of the file where ``origins`` says a key came from."""
+    lines = []
+    for error in exc.errors():
+        loc = tuple(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+        origin = next(
+            (var for keys, var in (origins or {}).items() if loc[: len(keys)] == keys), None
+        )
+        where = "".join(f"[{p}]" for p in loc[:-1])
+        key = f"{where} key {loc[-1]!r}: ".lstrip() if loc else ""
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"{f'environment {origin}' if origin else source}: {key}{message}")
+    return "\n".join(lines)
+
+
+def read_toml(path: Path | str) -> dict[str, Any]:
+    """Parse a TOML file; ConfigError says why it cannot be read."""
+    source = str(path)
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
 
 
 def load(path: Path | str | None, env: Mapping[str, str] | None = None) -> OfficeFile:
@@ -90,31 +115,14 @@ def load(path: Path | str | None, env: Mapping[str, str] | None = None) -> Offic
     env = dict(env or {})
     if path is None and env.get("TALON_CONFIG"):
         path = env["TALON_CONFIG"]
-    source = str(path) if path is not None else f"(built-in) {DEMO_OFFICE}"
-    try:
-        text = Path(path).read_text(encoding="utf-8") if path is not None else demo_office_text()
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    if path is None:
+        source = f"(built-in) {DEMO_OFFICE}"
+        data = tomllib.loads(demo_office_text())
+    else:
+        source = str(path)
+        data = read_toml(path)
     origins = _apply_env(data, env)
     try:
         return OfficeFile.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
-            origin = next(
-                (var for keys, var in origins.items() if tuple(map(str, loc[: len(keys)])) == keys),
-                None,
-            )
-            where = f"environment {origin}" if origin else source
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown key"
-            lines.append(f"{where}: {_describe(loc)}{message}")
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError(describe_errors(source, exc, origins)) from None

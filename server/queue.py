@@ -31,10 +31,10 @@ from server.domain.errors import (
     UnknownWindow,
 )
 from server.domain.events import Event
+from server.domain.forecast import desk_for
 from server.domain.office import Office
 from server.domain.tickets import Ticket, format_label
 from server.domain.windows import PauseReason, Window, WindowState
-from server.domain.forecast import desk_for
 from server.payloads import event_payload
 from server.ports import Notifier, Store, Unit
 from server.snapshots import ServiceTimes, forecast_ticket, load_window, queue_summaries

@@ -1,10 +1,9 @@
 """The dispatch-policy simulator behind ``talon simulate SCENARIO.toml``.
 
-This module owns the scenario file (office, Poisson arrivals by hour, service times, visitor
-mix, staffing plan), the discrete-event simulation of office days on a virtual clock, and the
-plain-text comparison report. It creates real ``Ticket`` objects and asks
-``server.domain.dispatch.choose`` for the next visitor whenever a window is free, as the queue
-server does, so what it measures is the code the server runs.
+This module owns the discrete-event simulation of office days on a virtual clock and the
+plain-text comparison report; the scenario file is ``server.scenarios``. It creates real
+``Ticket`` objects and asks ``server.domain.dispatch.choose`` for the next visitor whenever a
+window is free, as the queue server does, so what it measures is the code the server runs.
 
 Each simulated day is drawn once and replayed under every policy (common random numbers): the
 policies see the same visitors at the same instants with the same service times, so the
@@ -16,92 +15,20 @@ from __future__ import annotations
 import heapq
 import math
 import random
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from server.config import ConfigError, load
+from server.config import ConfigError
 from server.domain import dispatch
-from server.domain.office import Code, Office, Segment, Service
-from server.domain.schedule import Span
+from server.domain.office import Office, Segment, Service
 from server.domain.tickets import Ticket, format_label
+from server.scenarios import HOUR, MINUTE, Scenario, ServiceMix, load_scenario
 
-HOUR = 3600.0
-MINUTE = 60.0
 FIRST_DAY = date(2026, 3, 2)  # only gives the simulated tickets a date
 CLASSES = ("ordinary", "VIP", "priority topic", "out-of-turn")
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ServiceMix(Model):
-    """A topic's share of arrivals and its service time: lognormal by mean and cv, cut at
-    ``max_min`` so that one freak draw does not decide every policy's worst wait."""
-
-    share: float = Field(ge=0, le=1)
-    mean_min: float = Field(gt=0, le=240)
-    cv: float = Field(default=0.6, ge=0, le=5)
-    max_min: float = Field(default=60.0, gt=0, le=480)
-
-
-class Visitors(Model):
-    """Shares of all arrivals: out of turn, and VIP (issued in ``vip_segment`` by the hall)."""
-
-    out_of_turn: float = Field(default=0.04, ge=0, le=0.5)
-    vip: float = Field(default=0.03, ge=0, le=1)
-    vip_segment: Code = "vip"
-
-
-class Arrivals(Model):
-    per_hour: list[Annotated[float, Field(ge=0, le=1000)]] = Field(min_length=1)
-
-
-class Shift(Model):
-    """When a window is staffed; a window not listed stays closed all day."""
-
-    window: int = Field(ge=1)
-    hours: list[Span] = Field(min_length=1)
-
-
-class ScenarioFile(Model):
-    """The file: [arrivals] per_hour holds mean Poisson arrivals per started opening hour."""
-
-    name: str = Field(min_length=1)
-    name_en: str = ""
-    office: str = Field(default="demo", min_length=1)
-    days: int = Field(default=50, ge=1, le=10_000)
-    seed: int = 1
-    hours: Span
-    visitors: Visitors = Visitors()
-    arrivals: Arrivals
-    services: dict[str, ServiceMix] = Field(min_length=1)
-    staffing: list[Shift] = Field(min_length=1)
-    policies: list[Literal["target", "strict", "fifo"]] = Field(
-        default=["target", "strict", "fifo"], min_length=1)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario with its office resolved."""
-
-    spec: ScenarioFile
-    office: Office
-    source: str
-
-    @property
-    def opening(self) -> tuple[float, float]:
-        return seconds(self.spec.hours[0]), seconds(self.spec.hours[1])
-
-    def shifts(self, window: int) -> list[tuple[float, float]]:
-        return [(seconds(a), seconds(b)) for s in self.spec.staffing if s.window == window
-                for a, b in s.hours]
 
 
 @dataclass(frozen=True)
@@ -149,84 +76,6 @@ class PolicyResult:
 
     def all_waits(self) -> list[float]:
         return [w for waits in self.waits.values() for w in waits]
-
-
-def seconds(moment: time) -> float:
-    return moment.hour * HOUR + moment.minute * MINUTE + moment.second
-
-
-# Loading ------------------------------------------------------------------------------------
-
-
-def describe_errors(source: str, exc: ValidationError) -> str:
-    """One line per error: file, [section][subsection] key 'name': what is wrong."""
-    lines = []
-    for error in exc.errors():
-        loc = tuple(str(p) for p in error["loc"] if not str(p).startswith("function-"))
-        where = f"{''.join(f'[{p}]' for p in loc[:-1])} key {loc[-1]!r}: ".lstrip() if loc else ""
-        message = ("unknown key" if error["type"] == "extra_forbidden"
-                   else error["msg"].removeprefix("Value error, "))
-        lines.append(f"{source}: {where}{message}")
-    return "\n".join(lines)
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; ConfigError names the file, section and key."""
-    source = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
-    try:
-        spec = ScenarioFile.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(describe_errors(source, exc)) from None
-    scenario = Scenario(spec, resolve_office(spec.office, Path(path).parent), source)
-    check_scenario(scenario)
-    return scenario
-
-
-def resolve_office(office: str, folder: Path) -> Office:
-    """"demo" is the built-in demo office; anything else an office file beside the scenario.
-    The office file's own errors name that file."""
-    return load(None if office == "demo" else folder / office, {})
-
-
-def check_scenario(scenario: Scenario) -> None:
-    """Cross-check the scenario against its office; ConfigError lists every problem."""
-    spec, office = scenario.spec, scenario.office
-    problems: list[str] = []
-    start, close = scenario.opening
-    hours = math.ceil((close - start) / HOUR)
-    if len(spec.arrivals.per_hour) != hours:
-        problems.append(f"[arrivals] key 'per_hour': {len(spec.arrivals.per_hour)} values for "
-                        f"{hours} opening hours")
-    problems += [f"[services] {code!r} is not a service of the office"
-                 for code in spec.services if office.service(code) is None]
-    total = sum(mix.share for mix in spec.services.values())
-    if abs(total - 1.0) > 0.005:
-        problems.append(f"[services] shares add up to {total:.3f}, not 1")
-    staffed = [s.window for s in spec.staffing]
-    for number in sorted(set(staffed)):
-        if office.window(number) is None:
-            problems.append(f"[staffing] window {number} is not a window of the office")
-        elif staffed.count(number) > 1:
-            problems.append(f"[staffing] window {number} is listed more than once")
-    closers = [w for w in office.windows
-               if any(a < close <= b for a, b in scenario.shifts(w.number))]
-    problems += [f"[staffing] no window serving {code!r} is staffed at closing: its last "
-                 "visitors would never be served"
-                 for code, mix in spec.services.items()
-                 if mix.share > 0 and not any(code in w.weights for w in closers)]
-    if spec.visitors.vip > 0 and office.segment(spec.visitors.vip_segment) is None:
-        problems.append(f"[visitors] key 'vip_segment': no segment "
-                        f"{spec.visitors.vip_segment!r} in the office")
-    if spec.visitors.out_of_turn > 0 and not office.out_of_turn:
-        problems.append("[visitors] key 'out_of_turn': the office has no out-of-turn categories")
-    if problems:
-        raise ConfigError("\n".join(f"{scenario.source}: {p}" for p in problems))
 
 
 # Drawing a day ------------------------------------------------------------------------------

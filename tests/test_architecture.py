@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("server", "kiosk", "display", "firmware_bridge", "talon")
 PURE = ("server/domain", "server/queue.py", "server/payloads.py", "server/simulation.py",
+        "server/scenarios.py", "server/snapshots.py", "server/ports.py",
         "server/contract.py")
 STDLIB = sys.stdlib_module_names
 # What the pure core may import besides the standard library and itself.

@@ -15,7 +15,6 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from server.domain.access import Actor
 from server.domain.errors import Unauthorized
 
-
 VERIFIED_COOKIES = 1024
 
 

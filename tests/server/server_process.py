@@ -8,9 +8,23 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+from server.accounts import Accounts
+from server.store.sqlite import SqliteStore
+
 STARTUP_TIMEOUT = 30.0
+
+
+def prepare_database(database: Path, tokens: dict[str, tuple[str, str]]) -> None:
+    """Create the database with device tokens ``{name: (role, token)}`` before a start."""
+    store = SqliteStore(database)
+    store.migrate()
+    accounts = Accounts(store, time.time)
+    for name, (role, token) in tokens.items():
+        accounts.add_token(name, role, token=token)
+    store.close()
 
 
 def free_port() -> int:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import requests
 
-from server.accounts import Accounts
 from server.store.sqlite import SqliteStore
-from tests.server.server_process import ServerProcess
+from tests.server.server_process import ServerProcess, prepare_database
 
 KIOSK = "crash-kiosk-token"
 BRIDGE = "crash-bridge-token"
@@ -20,18 +18,9 @@ ORDER = {"waiting": 0, "called": 1, "serving": 2, "done": 3}
 KILL_AFTER_ACKS = 150
 
 
-def _prepare(database: Path) -> None:
-    store = SqliteStore(database)
-    store.migrate()
-    accounts = Accounts(store, time.time)
-    accounts.add_token("kiosk", "kiosk", token=KIOSK)
-    accounts.add_token("bridge", "bridge", token=BRIDGE)
-    store.close()
-
-
 def test_kill_minus_nine_loses_nothing_acknowledged(tmp_path: Path) -> None:
     database = tmp_path / "talon.db"
-    _prepare(database)
+    prepare_database(database, {"kiosk": ("kiosk", KIOSK), "bridge": ("bridge", BRIDGE)})
     server = ServerProcess(database)
     server.start()
     acked: dict[int, tuple[str, str]] = {}  # ticket id -> (label, last acknowledged status)

@@ -169,19 +169,10 @@ def test_staff_session_cookie_authenticates_the_socket(
 
 def test_production_server_pushes_over_websocket(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """`talon serve` runs gevent's server (not the threaded one the other tests use)."""
-    import time
-
-    from server.accounts import Accounts
-    from server.store.sqlite import SqliteStore
-    from tests.server.server_process import ServerProcess
+    from tests.server.server_process import ServerProcess, prepare_database
 
     database = tmp_path / "talon.db"
-    store = SqliteStore(database)
-    store.migrate()
-    accounts = Accounts(store, time.time)
-    accounts.add_token("board", "board", token=BOARD_TOKEN)
-    accounts.add_token("kiosk", "kiosk", token=KIOSK_TOKEN)
-    store.close()
+    prepare_database(database, {"board": ("board", BOARD_TOKEN), "kiosk": ("kiosk", KIOSK_TOKEN)})
     server = ServerProcess(database)
     server.start()
     board = None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from server import scenarios
 from server import simulation as sim
 from server.cli import run
 from server.config import ConfigError
@@ -68,8 +69,10 @@ def by_policy(results: list[sim.PolicyResult]) -> dict[str, sim.PolicyResult]:
     return {r.policy: r for r in results}
 
 
-def simulated_days(path: Path, policy: str, days: int) -> list[tuple[sim.Scenario, list[Ticket]]]:
-    scenario = sim.load_scenario(path)
+def simulated_days(
+    path: Path, policy: str, days: int
+) -> list[tuple[scenarios.Scenario, list[Ticket]]]:
+    scenario = scenarios.load_scenario(path)
     runs = []
     for day in range(days):
         visitors = sim.draw_day(scenario, random.Random(f"test:{day}"))
@@ -109,7 +112,7 @@ def test_same_seed_gives_the_same_report_and_another_seed_another() -> None:
 
 
 def test_scenario_draws_the_arrivals_and_mix_it_describes() -> None:
-    scenario = sim.load_scenario(PEAK)
+    scenario = scenarios.load_scenario(PEAK)
     days = [sim.draw_day(scenario, random.Random(f"mix:{d}")) for d in range(40)]
     visitors = [v for day in days for v in day]
     expected_per_day = sum(scenario.spec.arrivals.per_hour)
@@ -153,7 +156,9 @@ def test_every_visitor_is_served_exactly_once_by_a_window_that_serves_the_topic(
                        for a, b in zip(served, served[1:], strict=False))
 
 
-def passed_out_of_turn(scenario: sim.Scenario, tickets: list[Ticket]) -> list[tuple[str, str]]:
+def passed_out_of_turn(
+    scenario: scenarios.Scenario, tickets: list[Ticket]
+) -> list[tuple[str, str]]:
     """(called, passed) pairs: a ticket called while an earlier out-of-turn visitor the same
     window could serve was still waiting."""
     weights = {w.number: w.weights for w in scenario.office.windows}
@@ -186,7 +191,7 @@ def test_fifo_does_let_ordinary_visitors_pass_out_of_turn_ones() -> None:
 
 
 def test_target_policy_serves_more_visitors_within_target_when_understaffed() -> None:
-    results = by_policy(sim.run_scenario(sim.load_scenario(UNDERSTAFFED), days=30, seed=5))
+    results = by_policy(sim.run_scenario(scenarios.load_scenario(UNDERSTAFFED), days=30, seed=5))
     target, strict, fifo = results["target"], results["strict"], results["fifo"]
     assert target.share_within() >= strict.share_within() + 0.02
     assert target.share_within() >= fifo.share_within() + 0.02
@@ -202,7 +207,7 @@ def test_target_policy_serves_more_visitors_within_target_when_understaffed() ->
 def test_strict_priority_makes_ordinary_visitors_wait_where_target_does_not(
     tmp_path: Path,
 ) -> None:
-    results = by_policy(sim.run_scenario(sim.load_scenario(write_scenario(tmp_path))))
+    results = by_policy(sim.run_scenario(scenarios.load_scenario(write_scenario(tmp_path))))
     target, strict = results["target"], results["strict"]
     target_p90 = sim.percentile(target.waits["ordinary"], 0.9)
     strict_p90 = sim.percentile(strict.waits["ordinary"], 0.9)
@@ -249,7 +254,7 @@ def test_bad_scenario_is_refused_naming_the_file_and_key(
     assert old in VIP_RUSH
     path = write_scenario(tmp_path, VIP_RUSH.replace(old, new, 1))
     with pytest.raises(ConfigError) as error:
-        sim.load_scenario(path)
+        scenarios.load_scenario(path)
     assert message in str(error.value)
     assert str(tmp_path) in str(error.value)
 
