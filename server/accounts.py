@@ -52,6 +52,7 @@ class Accounts:
         self.clock = clock
         self._lookups: dict[tuple[str, str], tuple[float, Actor | None]] = {}
         self._lookups_lock = threading.Lock()
+        self._decoy: str | None = None
 
     def _remembered(self, key: tuple[str, str], find: Callable[[], Actor | None]) -> Actor | None:
         now = time.monotonic()
@@ -95,12 +96,18 @@ class Accounts:
         with self.store.read() as tx:
             user = tx.user(username)
         if user is None or not user["active"]:
-            # Hash anyway so that timing does not tell which usernames exist.
-            check_password_hash(generate_password_hash("x"), password)
+            # Check against a real hash anyway, so that timing does not tell which usernames
+            # exist (one hash computation either way).
+            check_password_hash(self._decoy_hash(), password)
             return None
         if not check_password_hash(str(user["password_hash"]), password):
             return None
         return Actor(name=username, role=str(user["role"]))
+
+    def _decoy_hash(self) -> str:
+        if self._decoy is None:
+            self._decoy = generate_password_hash(secrets.token_hex(16))
+        return self._decoy
 
     def staff(self, username: str) -> Actor | None:
         """The actor behind a session, if the account still exists and is active."""

@@ -24,6 +24,7 @@ from server.web.auth import RememberingSessionInterface
 from server.web.openapi import document
 
 log = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024  # every request body of the API is a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
         SESSION_REFRESH_EACH_REQUEST=False,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.server.session_hours),
         JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=MAX_BODY,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # costs time on every response

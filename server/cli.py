@@ -74,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(path: str | None) -> config.OfficeFile:
-    return config.load(path, os.environ)
+    settings = config.load(path, os.environ)
+    logging.getLogger().setLevel(settings.server.log_level)  # [server] log_level
+    return settings
 
 
 def _create_app(settings: config.OfficeFile):  # type: ignore[no-untyped-def]
@@ -129,6 +131,7 @@ def _demo(args: argparse.Namespace) -> None:
         office_file.write_text(config.demo_office_text(), encoding="utf-8")
     env = {**os.environ, "TALON_SERVER__DATABASE": str(var / "talon.db")}
     settings = config.load(office_file, env)
+    logging.getLogger().setLevel(settings.server.log_level)
     app = _create_app(settings)
     accounts = app.extensions["talon"].accounts
     for username, role, name in DEMO_USERS:
@@ -186,8 +189,7 @@ def _add_token(args: argparse.Namespace) -> None:
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=os.environ.get("TALON_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         if args.command == "serve":

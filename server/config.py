@@ -35,7 +35,6 @@ class ServerSettings(BaseModel):
     database: str = "var/talon.db"
     secret_key: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    public_url: str = ""
     session_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 12.0
     # gevent: one greenlet per connection, HTTP keep-alive (production). threading: a thread
     # per connection on Werkzeug's development server (tests serve the app this way).

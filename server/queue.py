@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from server import contract as c
 from server.domain import access, dispatch
@@ -63,14 +63,11 @@ class QueueService:
         self.store = store
         self.notifier = notifier
         self.clock = clock
-        self.zone = ZoneInfo(office.timezone)
         self.policy = dispatch.policy_for(office)
         self.times = ServiceTimes()
+        self._order = threading.Lock()
 
     # Helpers -------------------------------------------------------------------------------
-
-    def office_day(self, now: float) -> str:
-        return datetime.fromtimestamp(now, self.zone).date().isoformat()
 
     def prepare(self) -> None:
         """Create the rows of configured windows. Called once at start-up."""
@@ -79,22 +76,36 @@ class QueueService:
 
     def _commit(self, run: Callable[[Unit, float], list[Event]]) -> list[Event]:
         now = self.clock()
-        with self.store.write() as tx:
-            events = run(tx, now)
+        # The order lock spans commit and publish, so clients get events in commit order
+        # even when the server runs requests on several threads.
+        with self._order, self.store.write() as tx:
+            events = self._close_past_days(tx, now) + run(tx, now)
             logged = [replace(e, seq=tx.append_event(e)) for e in events]
             changes_queue = any(e.kind in CHANGES_QUEUE for e in logged)
-            queues = queue_summaries(self.office, tx) if changes_queue else None
+            queues = queue_summaries(self.office, tx, now) if changes_queue else None
             seq = logged[-1].seq if logged else 0
-        payloads: list[dict[str, object]] = [
-            dict(event_payload(e, self.office)) for e in logged
-        ]
-        if queues is not None:
-            payloads.append(
-                {"seq": seq, "kind": c.QUEUE_CHANGED, "at": now, "ticket": None,
-                 "window": None, "data": {"queues": queues}}
-            )
-        self.notifier.publish(payloads)
+            tx.commit()
+            payloads: list[dict[str, object]] = [
+                dict(event_payload(e, self.office)) for e in logged
+            ]
+            if queues is not None:
+                payloads.append(
+                    {"seq": seq, "kind": c.QUEUE_CHANGED, "at": now, "ticket": None,
+                     "window": None, "data": {"queues": queues}}
+                )
+            self.notifier.publish(payloads)
         return logged
+
+    def _close_past_days(self, tx: Unit, now: float) -> list[Event]:
+        """Tickets still waiting from a previous office day are nobody's turn any more: they
+        are cancelled (logged, with the reason) instead of jumping today's queue."""
+        events = []
+        for ticket in tx.waiting_before(self.office.day_of(now)):
+            ticket.cancel(now, "office day ended")
+            tx.update_ticket(ticket)
+            events.append(Event(c.TICKET_CANCELLED, now, None, ticket=ticket,
+                                data={"reason": "day_closed"}))
+        return events
 
     # Issuing -------------------------------------------------------------------------------
 
@@ -136,11 +147,11 @@ class QueueService:
                     )
                 result.append(self._issued(tx, ticket, now, replayed=True))
                 return []
-            refusal = self.office.schedule.refuse_issue(datetime.fromtimestamp(now, self.zone))
+            refusal = self.office.schedule.refuse_issue(datetime.fromtimestamp(now, self.office.zone))
             if refusal is not None:
                 raise OfficeClosed(f"tickets are not issued now: {refusal.value}",
                                    reason=refusal.value)
-            day = self.office_day(now)
+            day = self.office.day_of(now)
             number = tx.next_number(day, svc.prefix)
             wait_target = self.office.wait_target(svc, seg)
             if appointment_at is not None:
@@ -271,11 +282,13 @@ class QueueService:
             window.require_idle("call")
             if pick is None:
                 desk = desk_for(self.office, window)
-                ticket = dispatch.choose(self.policy, desk, tx.waiting(), now)
+                ticket = dispatch.choose(
+                    self.policy, desk, tx.waiting(self.office.day_of(now)), now
+                )
                 if ticket is None:
                     raise QueueEmpty(f"nobody is waiting for window {number}", window=number)
             else:
-                ticket = tx.ticket_by_label(self.office_day(now), pick.strip().upper())
+                ticket = tx.ticket_by_label(self.office.day_of(now), pick.strip().upper())
                 if ticket is None:
                     raise UnknownTicket(f"no ticket {pick!r} today", label=pick)
             ticket.call(number, window.user or actor.name, now)
@@ -383,8 +396,14 @@ class QueueService:
             raise UnknownWindow(f"no window {window}", window=window)
         if window == number:
             raise InvalidInput("cannot transfer a visitor to the same window")
+        if user is not None:
+            self._require_colleague(user)
 
         def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+            if user is not None and user == (w.user or actor.name):
+                raise InvalidInput("cannot transfer a visitor to yourself")
+            if service == t.service and window is None and user is None:
+                raise InvalidInput(f"{t.label} is already in service {service!r}")
             before = t.service
             t.transfer(now, service=service, window=window, user=user, comment=comment,
                        to_back=self.office.dispatch.requeue_transfers_at_back)
@@ -410,6 +429,15 @@ class QueueService:
 
         self._commit(run)
         return out[0]
+
+    def _require_colleague(self, username: str) -> None:
+        """A colleague to transfer to: an active account that works at windows."""
+        with self.store.read() as tx:
+            record = tx.user(username)
+        if record is None or not record["active"]:
+            raise InvalidInput(f"no colleague {username!r}", user=username)
+        if not Actor(username, str(record["role"])).can(access.WINDOW_ACT):
+            raise InvalidInput(f"{username!r} does not serve at a window", user=username)
 
     def _require_service(self, code: str) -> None:
         if self.office.service(code) is None:

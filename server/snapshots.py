@@ -55,14 +55,14 @@ def forecast_ticket(
 ) -> tuple[int, float]:
     """People ahead of ``ticket`` and its expected wait, from the live state."""
     desks = forecast.serving_desks(office, tx.windows(), ticket.service)
-    ahead = forecast.people_ahead(policy, desks, tx.waiting(), ticket, now)
+    ahead = forecast.people_ahead(policy, desks, tx.waiting(office.day_of(now)), ticket, now)
     mean = times.mean(tx, ticket.service, now)
     per_visitor = mean if mean is not None else ticket.service_target
     return ahead, forecast.expected_wait(ahead, per_visitor, len(desks))
 
 
-def queue_summaries(office: Office, tx: Unit) -> list[dict[str, object]]:
-    return forecast.queue_summaries(office, tx.windows(), tx.waiting_counts())
+def queue_summaries(office: Office, tx: Unit, now: float) -> list[dict[str, object]]:
+    return forecast.queue_summaries(office, tx.windows(), tx.waiting_counts(office.day_of(now)))
 
 
 class QueueReader:
@@ -89,8 +89,8 @@ class QueueReader:
                     for w in windows
                     if self.office.window(w.number)
                 ],
-                "waiting": [ticket_payload(t, now) for t in tx.waiting()],
-                "queues": queue_summaries(self.office, tx),  # type: ignore[typeddict-item]
+                "waiting": [ticket_payload(t, now) for t in tx.waiting(self.office.day_of(now))],
+                "queues": queue_summaries(self.office, tx, now),  # type: ignore[typeddict-item]
                 "recent_calls": [ticket_payload(t, now) for t in tx.recent_calls(RECENT_CALLS)],
             }
 
@@ -102,14 +102,14 @@ class QueueReader:
 
     def window_queue(self, actor: Actor, number: int) -> list[Ticket]:
         """Waiting tickets this window may serve, in the order it would call them."""
-        actor.require(access.QUEUE_READ)
+        actor.require(access.TICKET_READ)
         now = self.clock()
         with self.store.read() as tx:
             desk = forecast.desk_for(self.office, load_window(self.office, tx, number))
-            return dispatch.rank(self.policy, desk, tx.waiting(), now)
+            return dispatch.rank(self.policy, desk, tx.waiting(self.office.day_of(now)), now)
 
     def ticket(self, actor: Actor, ticket_id: int) -> Ticket:
-        actor.require(access.QUEUE_READ)
+        actor.require(access.TICKET_READ)
         with self.store.read() as tx:
             ticket = tx.ticket(ticket_id)
         if ticket is None:

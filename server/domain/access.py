@@ -15,32 +15,34 @@ from server.contract import (
 )
 from server.domain.errors import Forbidden
 
-QUEUE_READ = "queue.read"
+QUEUE_READ = "queue.read"  # what a board shows: labels, windows, counts
+TICKET_READ = "ticket.read"  # staff detail of tickets: notes, routing, outcomes
 TICKET_ISSUE = "ticket.issue"
 TICKET_ISSUE_SPECIAL = "ticket.issue_special"  # choose segment (VIP, legal) for a visitor
 TICKET_CANCEL = "ticket.cancel"
 WINDOW_ACT = "window.act"
 WINDOW_ANY = "window.any"  # act at any window, not only one's own
 EVENTS_READ = "events.read"
-ACCOUNTS_MANAGE = "accounts.manage"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     ROLE_KIOSK: frozenset({QUEUE_READ, TICKET_ISSUE}),
     ROLE_BOARD: frozenset({QUEUE_READ}),
     ROLE_BRIDGE: frozenset({QUEUE_READ, WINDOW_ACT}),
-    ROLE_CONSULTANT: frozenset({QUEUE_READ, WINDOW_ACT}),
-    ROLE_HALL: frozenset({QUEUE_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL}),
-    ROLE_HEAD: frozenset({QUEUE_READ, EVENTS_READ}),
+    ROLE_CONSULTANT: frozenset({QUEUE_READ, TICKET_READ, WINDOW_ACT}),
+    ROLE_HALL: frozenset(
+        {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL}
+    ),
+    ROLE_HEAD: frozenset({QUEUE_READ, TICKET_READ, EVENTS_READ}),
     ROLE_ADMIN: frozenset(
         {
             QUEUE_READ,
+            TICKET_READ,
             TICKET_ISSUE,
             TICKET_ISSUE_SPECIAL,
             TICKET_CANCEL,
             WINDOW_ACT,
             WINDOW_ANY,
             EVENTS_READ,
-            ACCOUNTS_MANAGE,
         }
     ),
 }

@@ -9,6 +9,7 @@ them; the model exposes them as float seconds for the rest of the code.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from functools import cached_property
 from typing import Annotated, Literal
@@ -170,6 +171,14 @@ class Office(Model):
     @cached_property
     def _windows_by_number(self) -> dict[int, WindowConfig]:
         return {w.number: w for w in self.windows}
+
+    def day_of(self, now: float) -> str:
+        """The office day (local date, ISO) of epoch time ``now``: labels restart with it."""
+        return datetime.fromtimestamp(now, self.zone).date().isoformat()
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def service(self, code: str) -> Service | None:
         return self._services_by_code.get(code)

@@ -75,6 +75,19 @@ class SqliteUnit:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.committed = False
+
+    def commit(self) -> None:
+        if self.committed:
+            return
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error:
+            # A failed COMMIT (disk full, I/O error) leaves the transaction open.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.committed = True
 
     def next_number(self, day: str, prefix: str) -> int:
         row = self.conn.execute(
@@ -119,15 +132,25 @@ class SqliteUnit:
         ).fetchone()
         return _ticket_from_row(row) if row else None
 
-    def waiting(self) -> list[Ticket]:
+    def waiting(self, day: str) -> list[Ticket]:
+        """Today's waiting tickets; a previous day's leftovers are not in anyone's queue."""
         rows = self.conn.execute(
-            f"{TICKET_SELECT} WHERE status = 'waiting' ORDER BY queue_since, id"
+            f"{TICKET_SELECT} WHERE status = 'waiting' AND day = ? ORDER BY queue_since, id",
+            (day,),
         ).fetchall()
         return [_ticket_from_row(r) for r in rows]
 
-    def waiting_counts(self) -> dict[str, int]:
+    def waiting_before(self, day: str) -> list[Ticket]:
         rows = self.conn.execute(
-            "SELECT service, count(*) FROM tickets WHERE status = 'waiting' GROUP BY service"
+            f"{TICKET_SELECT} WHERE status = 'waiting' AND day < ? ORDER BY id", (day,)
+        ).fetchall()
+        return [_ticket_from_row(r) for r in rows]
+
+    def waiting_counts(self, day: str) -> dict[str, int]:
+        rows = self.conn.execute(
+            "SELECT service, count(*) FROM tickets WHERE status = 'waiting' AND day = ?"
+            " GROUP BY service",
+            (day,),
         ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
@@ -273,7 +296,10 @@ class SqliteStore:
             try:
                 yield conn
             finally:
-                self._idle.put(conn)
+                if conn.in_transaction:  # could not be ended: never hand it out again
+                    self._discard(conn)
+                else:
+                    self._idle.put(conn)
         finally:
             self._slots.release()
 
@@ -282,15 +308,23 @@ class SqliteStore:
         with self._write_lock, self._connection() as conn:
             return migrate(sqlite_utils.Database(conn))
 
+    def _discard(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        conn.close()
+
     @contextmanager
     def _transaction(self, conn: sqlite3.Connection, begin: str) -> Iterator[SqliteUnit]:
         conn.execute(begin)
+        unit = SqliteUnit(conn)
         try:
-            yield SqliteUnit(conn)
+            yield unit
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        unit.commit()
 
     @contextmanager
     def write(self) -> Iterator[SqliteUnit]:

@@ -25,6 +25,7 @@ from server.web.auth import current_actor, login_user, logout_user
 from server.web.openapi import validate_body
 
 api = Blueprint("api", __name__, url_prefix=API_PREFIX)
+MAX_ID = 2**63 - 1  # SQLite's largest integer; a larger id is simply not found
 
 
 def _queue() -> QueueService:
@@ -36,7 +37,8 @@ def _reader() -> QueueReader:
 
 
 def _body(schema: str) -> dict[str, Any]:
-    data = request.get_json(silent=True) if request.content_length else {}
+    # Not request.content_length: a chunked body has none, and must not be read as empty.
+    data = request.get_json(silent=True) if request.get_data(cache=True) else {}
     if data is None:
         raise InvalidInput("the request body must be JSON (Content-Type: application/json)")
     validate_body(schema, data)
@@ -148,7 +150,10 @@ def _issued_payload(issued: Issued, now: float) -> dict[str, object]:
 def issue_ticket() -> ResponseReturnValue:
     actor = _actor()
     body = _body("IssueRequest")
-    key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    header = request.headers.get("Idempotency-Key")
+    key = body.get("idempotency_key", header)
+    if header is not None and key != header:
+        raise InvalidInput("Idempotency-Key header and idempotency_key field differ")
     if key is not None and not 1 <= len(key) <= 100:
         raise InvalidInput("Idempotency-Key must have 1 to 100 characters")
     queue = _queue()
@@ -162,13 +167,13 @@ def issue_ticket() -> ResponseReturnValue:
     return _issued_payload(issued, queue.clock()), 200 if issued.replayed else 201
 
 
-@api.get("/tickets/<int:ticket_id>")
+@api.get(f"/tickets/<int(max={MAX_ID}):ticket_id>")
 def get_ticket(ticket_id: int) -> ResponseReturnValue:
     reader = _reader()
     return staff_ticket_payload(reader.ticket(_actor(), ticket_id), reader.clock())
 
 
-@api.post("/tickets/<int:ticket_id>/cancel")
+@api.post(f"/tickets/<int(max={MAX_ID}):ticket_id>/cancel")
 def cancel_ticket(ticket_id: int) -> ResponseReturnValue:
     actor = _actor()
     body = _body("ReasonRequest")

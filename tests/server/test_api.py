@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -263,14 +265,19 @@ def test_idempotent_issue_returns_the_same_ticket(kiosk: FlaskClient) -> None:
     assert [t["label"] for t in waiting] == ["К-001"]
 
 
-def test_transfer_keeps_label_and_place(app: Flask, kiosk: FlaskClient) -> None:
+def test_transfer_keeps_label_and_place(
+    app: Flask, kiosk: FlaskClient, clock: FakeClock
+) -> None:
     ivanova = login(app, "ivanova")
     petrov = login(app, "petrov")
     issue(kiosk, "consult")
+    clock.advance(300)
     ivanova.post("/api/v1/windows/2/open")
     ivanova.post("/api/v1/windows/2/call-next")
     ivanova.post("/api/v1/windows/2/start")
-    issue(kiosk, "contract")  # arrives later than К-001 for the contract queue
+    clock.advance(60)
+    issue(kiosk, "contract")  # joins the contract queue before К-001 is sent there
+    clock.advance(120)
     moved = ivanova.post(
         "/api/v1/windows/2/transfer", json={"service": "contract", "comment": "договор"}
     ).json["ticket"]
@@ -399,3 +406,73 @@ def test_a_tampered_session_cookie_is_refused(app: Flask) -> None:
     forged = app.test_client()
     forged.set_cookie("session", cookie.value[:-2] + ("AA" if cookie.value[-2:] != "AA" else "BB"))
     assert forged.get("/api/v1/auth/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"user": "ghost"}, "no colleague 'ghost'"),
+        ({"user": "ivanova"}, "to yourself"),
+        ({"user": "head"}, "does not serve at a window"),
+        ({"service": "consult"}, "already in service"),
+        ({"window": 2}, "same window"),
+        ({"window": 42}, "no window 42"),
+    ],
+)
+def test_transfers_that_would_lose_or_favour_the_visitor_are_refused(
+    kiosk: FlaskClient, ivanova: FlaskClient, body: dict, fragment: str
+) -> None:
+    issue(kiosk)
+    ivanova.post("/api/v1/windows/2/open")
+    ivanova.post("/api/v1/windows/2/call-next")
+    before = ivanova.get("/api/v1/snapshot").json["seq"]
+    response = ivanova.post("/api/v1/windows/2/transfer", json=body)
+    assert response.status_code in (400, 404)
+    assert fragment in response.json["error"]["message"]
+    assert ivanova.get("/api/v1/snapshot").json["seq"] == before
+    assert ivanova.get("/api/v1/tickets/1").json["status"] == "called"
+
+
+def test_devices_cannot_read_staff_detail_of_tickets(app: Flask, kiosk: FlaskClient) -> None:
+    issue(kiosk)
+    board = device(app, BOARD_TOKEN)
+    for client in (kiosk, board, device(app, BRIDGE_TOKEN)):
+        assert client.get("/api/v1/tickets/1").status_code == 403
+        assert client.get("/api/v1/windows/2/queue").status_code == 403
+    assert login(app, "hall").get("/api/v1/tickets/1").json["label"] == "К-001"
+
+
+def test_a_ticket_id_beyond_sqlite_integers_is_simply_not_found(ivanova: FlaskClient) -> None:
+    assert ivanova.get(f"/api/v1/tickets/{2**63}").status_code == 404
+    response = ivanova.post(f"/api/v1/tickets/{10**30}/cancel", json={"reason": "x"})
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_a_chunked_body_is_read(ivanova: FlaskClient, kiosk: FlaskClient) -> None:
+    issue(kiosk)
+    ivanova.post("/api/v1/windows/2/open")
+    ivanova.post("/api/v1/windows/2/call-next")
+    ivanova.post("/api/v1/windows/2/start")
+
+    # No Content-Length, as a chunked request arrives from the WSGI server.
+    body = io.BytesIO(b'{"outcome": "answered", "topics": ["billing"]}')
+    response = ivanova.post("/api/v1/windows/2/finish", input_stream=body,
+                            headers={"Content-Type": "application/json",
+                                     "Transfer-Encoding": "chunked"},
+                            environ_overrides={"wsgi.input_terminated": True})
+    assert response.json["ticket"]["outcome"] == "answered"
+    assert response.json["ticket"]["topics"] == ["consult", "billing"]
+
+
+def test_an_oversized_body_is_refused(kiosk: FlaskClient) -> None:
+    response = kiosk.post("/api/v1/tickets", data=b"{" + b" " * 70_000 + b"}",
+                          content_type="application/json")
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "request_entity_too_large"
+
+
+def test_idempotency_header_and_field_must_agree(kiosk: FlaskClient) -> None:
+    response = kiosk.post("/api/v1/tickets", json={"service": "consult", "idempotency_key": "a"},
+                          headers={"Idempotency-Key": "b"})
+    assert response.status_code == 400
+    assert "differ" in response.json["error"]["message"]

@@ -123,3 +123,22 @@ def test_admin_may_act_at_any_window(queue: QueueService) -> None:
     queue.issue(KIOSK, "consult")
     queue.open_window(IVANOVA, 2)
     assert queue.call_next(ADMIN, 2).label == "К-001"
+
+
+def test_a_past_days_leftovers_do_not_jump_todays_queue(
+    queue: QueueService, clock: FakeClock, notifier: RecordingNotifier
+) -> None:
+    queue.issue(KIOSK, "consult")
+    queue.issue(KIOSK, "consult")
+    clock.advance(24 * 3600)
+    today = queue.issue(KIOSK, "consult").ticket
+    assert today.label == "К-001"
+    cancelled = [e for e in notifier.events if e["kind"] == "ticket.cancelled"]
+    assert [e["data"]["reason"] for e in cancelled] == ["day_closed", "day_closed"]
+    reader = QueueReader(queue.office, queue.store, clock)
+    assert [t["label"] for t in reader.snapshot()["waiting"]] == ["К-001"]
+    assert reader.snapshot()["waiting"][0]["id"] == today.id
+    queue.open_window(IVANOVA, 2)
+    assert queue.call_next(IVANOVA, 2).id == today.id
+    with pytest.raises(QueueEmpty):
+        queue.call_next(PETROV, 3) if queue.open_window(PETROV, 3) else None

@@ -7,13 +7,13 @@ import pytest
 from server import contract
 from server.domain import access
 from server.domain.access import (
-    ACCOUNTS_MANAGE,
     EVENTS_READ,
     PERMISSIONS,
     QUEUE_READ,
     TICKET_CANCEL,
     TICKET_ISSUE,
     TICKET_ISSUE_SPECIAL,
+    TICKET_READ,
     WINDOW_ACT,
     WINDOW_ANY,
     Actor,
@@ -30,9 +30,9 @@ EXPECTED = {
     "kiosk": {QUEUE_READ, TICKET_ISSUE},
     "board": {QUEUE_READ},
     "bridge": {QUEUE_READ, WINDOW_ACT},
-    "consultant": {QUEUE_READ, WINDOW_ACT},
-    "hall": {QUEUE_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL},
-    "head": {QUEUE_READ, EVENTS_READ},
+    "consultant": {QUEUE_READ, TICKET_READ, WINDOW_ACT},
+    "hall": {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL},
+    "head": {QUEUE_READ, TICKET_READ, EVENTS_READ},
     "admin": set(EVERY_PERMISSION),
 }
 
@@ -40,7 +40,7 @@ EXPECTED = {
 def test_every_permission_constant_is_found() -> None:
     assert EVERY_PERMISSION == {
         QUEUE_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL, WINDOW_ACT, WINDOW_ANY,
-        EVENTS_READ, ACCOUNTS_MANAGE,
+        EVENTS_READ, TICKET_READ,
     }
 
 
@@ -53,6 +53,11 @@ def test_role_has_exactly_its_permissions(role: str) -> None:
     actor = Actor("someone", role)
     granted = {p for p in EVERY_PERMISSION if actor.can(p)}
     assert granted == EXPECTED[role]
+
+
+def test_devices_never_read_staff_ticket_detail() -> None:
+    for role in contract.DEVICE_ROLES:
+        assert not Actor("device", role, is_device=True).can(TICKET_READ)
 
 
 def test_kiosk_may_issue_but_not_act_at_windows() -> None:
@@ -86,8 +91,7 @@ def test_hall_consultant_issues_special_tickets_and_cancels_but_not_at_windows()
 def test_head_reads_events_but_changes_nothing() -> None:
     head = Actor("head", "head")
     assert head.can(EVENTS_READ)
-    assert not any(head.can(p) for p in (TICKET_ISSUE, TICKET_CANCEL, WINDOW_ACT,
-                                         ACCOUNTS_MANAGE))
+    assert not any(head.can(p) for p in (TICKET_ISSUE, TICKET_CANCEL, WINDOW_ACT))
 
 
 def test_admin_may_do_everything() -> None:
@@ -120,4 +124,4 @@ def test_actor_is_immutable() -> None:
     actor = Actor("ivanova", "consultant")
     with pytest.raises(AttributeError):
         actor.role = "admin"  # type: ignore[misc]
-    assert not actor.can(ACCOUNTS_MANAGE)
+    assert not actor.can(WINDOW_ANY)
