@@ -85,7 +85,9 @@ class WindowPayload(TypedDict):
 
 
 class EventPayload(TypedDict):
-    """Every pushed event: ``seq`` increases by one per logged change, so gaps are visible."""
+    """Every pushed event. ``seq`` increases by one per logged change, so a gap means a lost
+    event (reload the snapshot). ``queue.changed`` is a summary, not a logged change: it
+    carries the ``seq`` of the last change it reflects."""
 
     seq: int
     kind: str

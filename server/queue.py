@@ -147,7 +147,8 @@ class QueueService:
                     )
                 result.append(self._issued(tx, ticket, now, replayed=True))
                 return []
-            refusal = self.office.schedule.refuse_issue(datetime.fromtimestamp(now, self.office.zone))
+            local = datetime.fromtimestamp(now, self.office.zone)
+            refusal = self.office.schedule.refuse_issue(local)
             if refusal is not None:
                 raise OfficeClosed(f"tickets are not issued now: {refusal.value}",
                                    reason=refusal.value)

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from server.domain.schedule import Schedule
 
@@ -23,7 +23,11 @@ MINUTE = 60.0
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # strict: "15" is not a number of minutes and 0 is not false; enum names and TOML dates
+    # are accepted where marked (Strict(False)).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, strict=True
+    )
 
 
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
@@ -107,7 +111,7 @@ class PolicyName(str, Enum):
 
 
 class Dispatch(Model):
-    policy: PolicyName = PolicyName.TARGET
+    policy: Annotated[PolicyName, Strict(False)] = PolicyName.TARGET
     priority_boost: float = Field(default=1.5, ge=1.0, le=10.0)
     # A ticket that waited this many times its own target goes ahead of everyone newer.
     overdue_factor: float = Field(default=2.0, ge=1.0, le=10.0)

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 
 def _parse_span(value: object) -> object:
@@ -64,13 +64,16 @@ class IssueRefusal(str, Enum):
 
 
 class Schedule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     enforce: bool = True
-    hours: dict[Weekday, Span | None] = Field(default_factory=lambda: dict(DEFAULT_HOURS))
+    hours: dict[Annotated[Weekday, Strict(False)], Span | None] = Field(
+        default_factory=lambda: dict(DEFAULT_HOURS)
+    )
     breaks: list[Span] = Field(default_factory=list)
     holidays: list[date] = Field(default_factory=list)
-    extra_days: dict[date, Span] = Field(default_factory=dict)
+    # TOML table keys are strings: "2026-12-27" = "10:00-15:00".
+    extra_days: dict[Annotated[date, Strict(False)], Span] = Field(default_factory=dict)
     issue_cutoff_min: float = Field(default=15.0, ge=0, le=240)
 
     def opening(self, day: date) -> tuple[time, time] | None:

@@ -282,3 +282,30 @@ def test_empty_file_reports_the_missing_keys(tmp_path: Path) -> None:
     assert f"{path}: key 'name': Field required" in lines
     assert f"{path}: key 'services': Field required" in lines
     assert f"{path}: key 'windows': Field required" in lines
+
+
+@pytest.mark.parametrize(
+    "old, new, where",
+    [
+        ("port = 5000", 'port = "5000"', "[server] key 'port'"),
+        ("wait_min = 20", 'wait_min = "20"', "[targets] key 'wait_min'"),
+        ("number = 1\n", 'number = "1"\n', "[windows][0] key 'number'"),
+        ("requeue_transfers_at_back = false", "requeue_transfers_at_back = 0",
+         "[dispatch] key 'requeue_transfers_at_back'"),
+    ],
+)
+def test_values_of_the_wrong_type_are_refused_not_converted(
+    tmp_path: Path, old: str, new: str, where: str
+) -> None:
+    path = tmp_path / "office.toml"
+    text = config.demo_office_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(path, {})
+    assert f"{path}: {where}" in str(caught.value)
+
+
+def test_an_environment_value_of_the_wrong_type_is_refused() -> None:
+    with pytest.raises(config.ConfigError, match="environment TALON_SCHEDULE__ENFORCE"):
+        config.load(None, {"TALON_SCHEDULE__ENFORCE": "yes"})
