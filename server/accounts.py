@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -47,9 +47,18 @@ def hash_token(token: str) -> str:
 
 
 class Accounts:
-    def __init__(self, store: AccountsStore, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        store: AccountsStore,
+        clock: Callable[[], float],
+        offload: Callable[..., Any] | None = None,
+    ) -> None:
+        """``offload(fn, args)`` runs a password check (scrypt: tens of milliseconds of CPU)
+        and returns its result; under gevent it moves the check off the event loop, so a
+        login does not stall every other request."""
         self.store = store
         self.clock = clock
+        self._offload = offload
         self._lookups: dict[tuple[str, str], tuple[float, Actor | None]] = {}
         self._lookups_lock = threading.Lock()
         self._decoy: str | None = None
@@ -98,11 +107,16 @@ class Accounts:
         if user is None or not user["active"]:
             # Check against a real hash anyway, so that timing does not tell which usernames
             # exist (one hash computation either way).
-            check_password_hash(self._decoy_hash(), password)
+            self._check(self._decoy_hash(), password)
             return None
-        if not check_password_hash(str(user["password_hash"]), password):
+        if not self._check(str(user["password_hash"]), password):
             return None
         return Actor(name=username, role=str(user["role"]))
+
+    def _check(self, password_hash: str, password: str) -> bool:
+        if self._offload is None:
+            return check_password_hash(password_hash, password)
+        return bool(self._offload(check_password_hash, (password_hash, password)))
 
     def _decoy_hash(self) -> str:
         if self._decoy is None:

@@ -52,6 +52,15 @@ def _secret_key(settings: OfficeFile, database: Path) -> str:
     return path.read_text().strip()
 
 
+def _offload(async_mode: str) -> Callable[..., object] | None:
+    """Under gevent, CPU-heavy calls that release the GIL run on gevent's thread pool."""
+    if async_mode != "gevent":
+        return None
+    import gevent
+
+    return gevent.get_hub().threadpool.apply
+
+
 def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) -> Flask:
     app = Flask(__name__)
     database = Path(settings.server.database)
@@ -76,7 +85,7 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
         settings=settings,
         queue=queue,
         reader=QueueReader(settings, store, clock),
-        accounts=Accounts(store, clock),
+        accounts=Accounts(store, clock, offload=_offload(settings.server.async_mode)),
         store=store,
         socketio=socketio,
         session_seconds=settings.server.session_hours * 3600.0,

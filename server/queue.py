@@ -33,7 +33,7 @@ from server.domain.errors import (
 from server.domain.events import Event
 from server.domain.forecast import desk_for
 from server.domain.office import Office
-from server.domain.tickets import Ticket, format_label
+from server.domain.tickets import Ticket, format_label, label_candidates
 from server.domain.windows import PauseReason, Window, WindowState
 from server.payloads import event_payload
 from server.ports import Notifier, Store, Unit
@@ -289,7 +289,9 @@ class QueueService:
                 if ticket is None:
                     raise QueueEmpty(f"nobody is waiting for window {number}", window=number)
             else:
-                ticket = tx.ticket_by_label(self.office.day_of(now), pick.strip().upper())
+                day = self.office.day_of(now)
+                found = (tx.ticket_by_label(day, label) for label in label_candidates(pick))
+                ticket = next((t for t in found if t is not None), None)
                 if ticket is None:
                     raise UnknownTicket(f"no ticket {pick!r} today", label=pick)
             ticket.call(number, window.user or actor.name, now)
@@ -399,6 +401,8 @@ class QueueService:
             raise InvalidInput("cannot transfer a visitor to the same window")
         if user is not None:
             self._require_colleague(user)
+        if window is not None or user is not None:
+            self._require_someone_there(window, user)
 
         def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
             if user is not None and user == (w.user or actor.name):
@@ -439,6 +443,16 @@ class QueueService:
             raise InvalidInput(f"no colleague {username!r}", user=username)
         if not Actor(username, str(record["role"])).can(access.WINDOW_ACT):
             raise InvalidInput(f"{username!r} does not serve at a window", user=username)
+
+    def _require_someone_there(self, window: int | None, user: str | None) -> None:
+        """Refuse to send a visitor to a closed window or an absent colleague: nobody would
+        ever call him. (A paused window is fine: the pause ends.)"""
+        with self.store.read() as tx:
+            working = {w.number: w.user for w in tx.windows() if w.state is not WindowState.CLOSED}
+        if window is not None and window not in working:
+            raise InvalidInput(f"window {window} is closed", window=window)
+        if user is not None and user not in working.values():
+            raise InvalidInput(f"{user!r} is not at an open window", user=user)
 
     def _require_service(self, code: str) -> None:
         if self.office.service(code) is None:

@@ -37,6 +37,24 @@ def format_label(prefix: str, number: int) -> str:
     return f"{prefix}-{number:03d}"
 
 
+# Latin letters that look like Cyrillic ones: a consultant typing «К-017» on a Latin
+# keyboard layout types "K-017".
+LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
+
+
+def label_candidates(typed: str) -> list[str]:
+    """The labels someone typing ``typed`` may mean: «к17», "K-017" and «К-017» all find
+    «К-017». Most likely first."""
+    text = "".join(typed.split()).upper()
+    prefix = text.rstrip("0123456789").rstrip("-")
+    digits = text[len(text.rstrip("0123456789")):]
+    shapes = [text]
+    if prefix and digits:
+        shapes.append(format_label(prefix, int(digits)))
+    candidates = shapes + [s.translate(LOOKALIKES) for s in shapes]
+    return list(dict.fromkeys(candidates))
+
+
 @dataclass
 class Ticket:
     day: str

@@ -1,10 +1,10 @@
 """SQLite storage: the only module that knows table names.
 
 WAL journal with ``synchronous=FULL``: a commit is on disk before the caller is answered, so
-``kill -9`` loses no acknowledged ticket or move (tested), and neither should a power cut. Every write runs in
-``BEGIN IMMEDIATE``, which takes SQLite's write lock before reading: read-modify-write
-sequences (next number, call next) are atomic across threads *and* processes. Connections come
-from a small pool (see SqliteStore).
+``kill -9`` loses no acknowledged ticket or move (tested), and neither should a power cut.
+Every write runs in ``BEGIN IMMEDIATE``, which takes SQLite's write lock before reading:
+read-modify-write sequences (next number, call next) are atomic across threads *and*
+processes. Connections come from a small pool (see SqliteStore).
 """
 
 from __future__ import annotations

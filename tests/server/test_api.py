@@ -293,10 +293,12 @@ def test_transfer_to_colleague_goes_only_to_them(app: Flask, kiosk: FlaskClient)
     issue(kiosk, "consult")
     ivanova.post("/api/v1/windows/2/open")
     ivanova.post("/api/v1/windows/2/call-next")
+    refused = ivanova.post("/api/v1/windows/2/transfer", json={"user": "petrov"})
+    assert "not at an open window" in refused.json["error"]["message"]
+    petrov.post("/api/v1/windows/3/open")
     ivanova.post("/api/v1/windows/2/transfer", json={"user": "petrov", "comment": "к Петрову"})
     admin.post("/api/v1/windows/4/open")
     assert admin.post("/api/v1/windows/4/call-next").json["error"]["code"] == "queue_empty"
-    petrov.post("/api/v1/windows/3/open")
     assert petrov.post("/api/v1/windows/3/call-next").json["ticket"]["label"] == "К-001"
 
 

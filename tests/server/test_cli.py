@@ -135,3 +135,25 @@ def test_a_ping_frame_after_the_socket_closed_is_noise_too() -> None:
     record = logging.LogRecord("talon.http", logging.ERROR, __file__, 1,
                                "%s: Expected GET method; Got command=%r", ("s", "\x81\x82y"), None)
     assert cli._WebSocketCloseNoise().filter(record) is False
+
+
+def test_password_checks_can_run_off_the_event_loop(database: Path) -> None:
+    from werkzeug.security import generate_password_hash
+
+    calls: list[str] = []
+
+    def offload(fn, args):  # type: ignore[no-untyped-def]
+        calls.append(fn.__name__)
+        return fn(*args)
+
+    store = SqliteStore(database)
+    store.migrate()
+    accounts = Accounts(store, lambda: 0.0, offload=offload)
+    with store.write() as tx:
+        tx.upsert_user({"username": "ivanova", "name": "", "role": "consultant", "active": 1,
+                        "password_hash": generate_password_hash("pass-word-1",
+                                                                method="pbkdf2:sha256:1000"),
+                        "created_at": 0.0})
+    assert accounts.authenticate("ivanova", "pass-word-1") is not None
+    assert accounts.authenticate("nobody", "pass-word-1") is None
+    assert calls == ["check_password_hash", "check_password_hash"]

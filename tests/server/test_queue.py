@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from server import config
-from server.domain.errors import Conflict, InvalidTransition, QueueEmpty, UnknownTicket
+from server.domain.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    QueueEmpty,
+    UnknownTicket,
+)
 from server.queue import QueueService
 from server.snapshots import QueueReader
 from server.store.sqlite import SqliteStore
@@ -49,12 +55,15 @@ def test_transfer_to_a_window_goes_only_there(queue: QueueService) -> None:
     queue.issue(KIOSK, "consult")
     queue.open_window(IVANOVA, 2)
     queue.call_next(IVANOVA, 2)
+    with pytest.raises(InvalidInput, match="window 5 is closed"):
+        queue.transfer(IVANOVA, 2, window=5, comment="к юристу")
+    window5 = consultant("sidorova")
+    queue.open_window(window5, 5)
     queue.transfer(IVANOVA, 2, window=5, comment="к юристу")
     queue.open_window(PETROV, 3)
     with pytest.raises(QueueEmpty):
         queue.call_next(PETROV, 3)  # window 3 serves consult, but the visitor was sent to 5
-    window5 = consultant("sidorova")
-    queue.open_window(window5, 5)  # window 5 does not serve consult, yet takes the transfer
+    # window 5 does not serve consult, yet takes the transfer
     ticket = queue.call_next(window5, 5)
     assert (ticket.label, ticket.transfers, ticket.routed_window) == ("К-001", 1, None)
 
@@ -142,3 +151,10 @@ def test_a_past_days_leftovers_do_not_jump_todays_queue(
     assert queue.call_next(IVANOVA, 2).id == today.id
     with pytest.raises(QueueEmpty):
         queue.call_next(PETROV, 3) if queue.open_window(PETROV, 3) else None
+
+
+def test_call_a_ticket_typed_on_a_latin_keyboard(queue: QueueService) -> None:
+    queue.issue(KIOSK, "consult")
+    queue.issue(KIOSK, "consult")
+    queue.open_window(IVANOVA, 2)
+    assert queue.call_ticket(IVANOVA, 2, "k2").label == "К-002"

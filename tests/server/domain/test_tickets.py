@@ -371,3 +371,20 @@ def test_any_sequence_of_moves_follows_the_state_table_or_changes_nothing(
         assert ticket.queue_since >= before.queue_since
         if before.first_called_at is not None:
             assert ticket.first_called_at == before.first_called_at
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("К-017", "К-017"),
+        ("к17", "К-017"),
+        (" к - 017 ", "К-017"),
+        ("K-017", "К-017"),  # Latin K
+        ("ab-5", "АВ-005"),
+        ("Ю-1000", "Ю-1000"),
+    ],
+)
+def test_label_candidates_find_what_was_meant(typed: str, expected: str) -> None:
+    from server.domain.tickets import label_candidates
+
+    assert expected in label_candidates(typed)
