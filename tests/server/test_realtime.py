@@ -189,3 +189,55 @@ def test_production_server_pushes_over_websocket(tmp_path) -> None:  # type: ign
         server.stop()
     assert server.process is not None and server.process.returncode == 0, "SIGTERM: clean exit"
     assert "Traceback" not in "".join(server.output)
+
+
+def issue_while_down(database) -> None:  # type: ignore[no-untyped-def]
+    """A change the client cannot have seen as an event: made while the server was down."""
+    import time
+
+    from server import config
+    from server.domain.access import Actor
+    from server.queue import QueueService
+    from server.store.sqlite import SqliteStore
+    from tests.server.conftest import RecordingNotifier
+
+    store = SqliteStore(database)
+    queue = QueueService(config.load(None, {}), store, RecordingNotifier(), time.time)
+    queue.issue(Actor("kiosk", "kiosk", is_device=True), "consult")
+    store.close()
+
+
+def test_a_client_reconnects_by_itself_after_a_server_restart_and_gets_a_new_snapshot(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.server.server_process import ServerProcess, prepare_database
+
+    database = tmp_path / "talon.db"
+    prepare_database(database, {"board": ("board", BOARD_TOKEN), "kiosk": ("kiosk", KIOSK_TOKEN)})
+    server = ServerProcess(database)
+    server.start()
+    inbox: queues.Queue[tuple[str, dict]] = queues.Queue()
+    client = socketio.Client(reconnection=True, reconnection_delay=0.1,
+                             reconnection_delay_max=0.5)
+    client.on("*", lambda event, data: inbox.put((event, data)))
+    client.on(c.SNAPSHOT, lambda data: inbox.put((c.SNAPSHOT, data)))
+    try:
+        client.connect(server.url, auth={"token": BOARD_TOKEN}, transports=["websocket"],
+                       wait_timeout=TIMEOUT)
+        event, first = inbox.get(timeout=TIMEOUT)
+        assert event == c.SNAPSHOT and first["waiting"] == []
+        server.kill()
+        issue_while_down(database)
+        restarted = ServerProcess(database)
+        restarted.port, restarted.url = server.port, server.url  # same address as before
+        restarted.start()
+        while True:  # the client reconnects on its own and is sent a fresh snapshot
+            event, data = inbox.get(timeout=TIMEOUT)
+            if event == c.SNAPSHOT and data["waiting"]:
+                break
+        assert [t["label"] for t in data["waiting"]] == ["К-001"]
+    finally:
+        client.disconnect()
+        server.stop()
+        if "restarted" in locals():
+            restarted.stop()
