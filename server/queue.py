@@ -212,9 +212,12 @@ class QueueService:
             raise UnknownTicket(f"window {window.number} points at a missing ticket")
         return ticket
 
-    def _window_event(self, window: Window, actor: Actor, now: float,
-                      ticket: Ticket | None = None) -> Event:
-        return Event(c.WINDOW_CHANGED, now, actor.name, ticket=ticket, window=window)
+    def _window_event(self, window: Window, actor: Actor, now: float) -> Event:
+        # The state goes into the log too: window utilisation is replayed from it.
+        data: dict[str, object] = {"state": window.state.value}
+        if window.pause_reason is not None:
+            data["pause_reason"] = window.pause_reason.value
+        return Event(c.WINDOW_CHANGED, now, actor.name, window=window, data=data)
 
     def open_window(self, actor: Actor, number: int) -> Window:
         def run(tx: Unit, now: float) -> list[Event]:

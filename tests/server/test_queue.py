@@ -158,3 +158,18 @@ def test_call_a_ticket_typed_on_a_latin_keyboard(queue: QueueService) -> None:
     queue.issue(KIOSK, "consult")
     queue.open_window(IVANOVA, 2)
     assert queue.call_ticket(IVANOVA, 2, "k2").label == "К-002"
+
+
+def test_the_event_log_keeps_window_states_for_statistics(queue: QueueService) -> None:
+    queue.open_window(IVANOVA, 2)
+    queue.pause_window(IVANOVA, 2, "lunch")
+    queue.resume_window(IVANOVA, 2)
+    queue.close_window(IVANOVA, 2)
+    with queue.store.read() as tx:
+        logged = [e for e in tx.events() if e["kind"] == "window.changed"]
+    assert [(e["window"], e["user"], e["data"]) for e in logged] == [
+        (2, "ivanova", {"state": "open"}),
+        (2, "ivanova", {"state": "paused", "pause_reason": "lunch"}),
+        (2, "ivanova", {"state": "open"}),
+        (2, "ivanova", {"state": "closed"}),
+    ]
