@@ -157,3 +157,16 @@ def test_password_checks_can_run_off_the_event_loop(database: Path) -> None:
     assert accounts.authenticate("ivanova", "pass-word-1") is not None
     assert accounts.authenticate("nobody", "pass-word-1") is None
     assert calls == ["check_password_hash", "check_password_hash"]
+
+
+def test_the_generated_secret_key_is_private_and_kept(tmp_path: Path) -> None:
+    from server.app import create_app
+    from tests.server.conftest import settings_for
+
+    first = create_app(settings_for(tmp_path))
+    key = tmp_path / "secret_key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    again = create_app(settings_for(tmp_path))
+    assert first.config["SECRET_KEY"] == again.config["SECRET_KEY"]
+    for app in (first, again):
+        app.extensions["talon"].store.close()
