@@ -316,14 +316,15 @@ class QueueService:
         number: int,
         kind: str,
         action: str,
-        move: Callable[[Ticket, Window, float], dict[str, object] | None],
+        move: Callable[[Unit, Ticket, Window, float], dict[str, object] | None],
     ) -> Ticket:
+        """Run ``move(tx, ticket, window, now)`` on the visitor at window ``number``."""
         out: list[Ticket] = []
 
         def run(tx: Unit, now: float) -> list[Event]:
             window = self._act(actor, tx, number)
             ticket = self._current(tx, window, action)
-            data = move(ticket, window, now) or {}
+            data = move(tx, ticket, window, now) or {}
             tx.update_ticket(ticket)
             tx.update_window(window)
             out.append(ticket)
@@ -333,7 +334,7 @@ class QueueService:
         return out[0]
 
     def recall(self, actor: Actor, number: int) -> Ticket:
-        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+        def move(tx: Unit, t: Ticket, w: Window, now: float) -> dict[str, object]:
             w.require_calling("recall")
             t.recall(now)
             return {"recalls": t.recalls}
@@ -341,7 +342,7 @@ class QueueService:
         return self._ticket_move(actor, number, c.TICKET_RECALLED, "recall", move)
 
     def start(self, actor: Actor, number: int) -> Ticket:
-        def move(t: Ticket, w: Window, now: float) -> None:
+        def move(tx: Unit, t: Ticket, w: Window, now: float) -> None:
             t.start(now)
             w.start(now)
 
@@ -350,7 +351,7 @@ class QueueService:
     def add_topic(self, actor: Actor, number: int, service: str) -> Ticket:
         self._require_service(service)
 
-        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+        def move(tx: Unit, t: Ticket, w: Window, now: float) -> dict[str, object]:
             t.add_topic(service)
             return {"topic": service}
 
@@ -361,7 +362,7 @@ class QueueService:
         for topic in topics or []:
             self._require_service(topic)
 
-        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+        def move(tx: Unit, t: Ticket, w: Window, now: float) -> dict[str, object]:
             t.finish(now, outcome, list(topics or []))
             w.release(now)
             return {"outcome": outcome, "topics": list(t.topics)}
@@ -369,14 +370,14 @@ class QueueService:
         return self._ticket_move(actor, number, c.TICKET_FINISHED, "finish", move)
 
     def no_show(self, actor: Actor, number: int) -> Ticket:
-        def move(t: Ticket, w: Window, now: float) -> None:
+        def move(tx: Unit, t: Ticket, w: Window, now: float) -> None:
             t.mark_no_show(now)
             w.release(now)
 
         return self._ticket_move(actor, number, c.TICKET_NO_SHOW, "mark a no-show", move)
 
     def postpone(self, actor: Actor, number: int, reason: str) -> Ticket:
-        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+        def move(tx: Unit, t: Ticket, w: Window, now: float) -> dict[str, object]:
             t.postpone(now, reason)
             w.release(now)
             return {"reason": reason}
@@ -402,14 +403,11 @@ class QueueService:
             raise UnknownWindow(f"no window {window}", window=window)
         if window == number:
             raise InvalidInput("cannot transfer a visitor to the same window")
-        if user is not None:
-            self._require_colleague(user)
-        if window is not None or user is not None:
-            self._require_someone_there(window, user)
 
-        def move(t: Ticket, w: Window, now: float) -> dict[str, object]:
+        def move(tx: Unit, t: Ticket, w: Window, now: float) -> dict[str, object]:
             if user is not None and user == (w.user or actor.name):
                 raise InvalidInput("cannot transfer a visitor to yourself")
+            self._require_someone_there(tx, window, user)
             if service == t.service and window is None and user is None:
                 raise InvalidInput(f"{t.label} is already in service {service!r}")
             before = t.service
@@ -438,20 +436,19 @@ class QueueService:
         self._commit(run)
         return out[0]
 
-    def _require_colleague(self, username: str) -> None:
-        """A colleague to transfer to: an active account that works at windows."""
-        with self.store.read() as tx:
-            record = tx.user(username)
-        if record is None or not record["active"]:
-            raise InvalidInput(f"no colleague {username!r}", user=username)
-        if not Actor(username, str(record["role"])).can(access.WINDOW_ACT):
-            raise InvalidInput(f"{username!r} does not serve at a window", user=username)
-
-    def _require_someone_there(self, window: int | None, user: str | None) -> None:
-        """Refuse to send a visitor to a closed window or an absent colleague: nobody would
-        ever call him. (A paused window is fine: the pause ends.)"""
-        with self.store.read() as tx:
-            working = {w.number: w.user for w in tx.windows() if w.state is not WindowState.CLOSED}
+    def _require_someone_there(self, tx: Unit, window: int | None, user: str | None) -> None:
+        """Refuse to send a visitor to a closed window, or to anyone but an active colleague
+        who serves at an open window: nobody else would ever call him. (A paused window is
+        fine: the pause ends.) Checked inside the transfer's own transaction."""
+        if user is not None:
+            record = tx.user(user)
+            if record is None or not record["active"]:
+                raise InvalidInput(f"no colleague {user!r}", user=user)
+            if not Actor(user, str(record["role"])).can(access.WINDOW_ACT):
+                raise InvalidInput(f"{user!r} does not serve at a window", user=user)
+        if window is None and user is None:
+            return
+        working = {w.number: w.user for w in tx.windows() if w.state is not WindowState.CLOSED}
         if window is not None and window not in working:
             raise InvalidInput(f"window {window} is closed", window=window)
         if user is not None and user not in working.values():
