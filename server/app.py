@@ -65,7 +65,8 @@ def _offload(async_mode: str) -> Callable[..., object] | None:
 
 
 def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) -> Flask:
-    app = Flask(__name__)
+    # Every script, style and font is served by us: offices run on a closed LAN.
+    app = Flask(__name__, static_folder="web/static", static_url_path="/static")
     database = Path(settings.server.database)
     app.config.update(
         SECRET_KEY=_secret_key(settings, database),

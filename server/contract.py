@@ -72,6 +72,9 @@ class TicketPayload(TypedDict):
     waited: float
     wait_target: float
     recalls: int
+    service_target: float
+    called_at: float | None
+    started_at: float | None
 
 
 class WindowPayload(TypedDict):

@@ -23,6 +23,9 @@ def ticket_payload(ticket: Ticket, now: float) -> TicketPayload:
         "waited": ticket.waited(now),
         "wait_target": ticket.wait_target,
         "recalls": ticket.recalls,
+        "service_target": ticket.service_target,
+        "called_at": ticket.called_at,
+        "started_at": ticket.started_at,
     }
 
 
@@ -31,9 +34,6 @@ def staff_ticket_payload(ticket: Ticket, now: float) -> dict[str, object]:
     return {
         **ticket_payload(ticket, now),
         "queue_since": ticket.queue_since,
-        "service_target": ticket.service_target,
-        "called_at": ticket.called_at,
-        "started_at": ticket.started_at,
         "finished_at": ticket.finished_at,
         "postponements": ticket.postponements,
         "transfers": ticket.transfers,

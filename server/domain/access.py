@@ -23,16 +23,18 @@ TICKET_CANCEL = "ticket.cancel"
 WINDOW_ACT = "window.act"
 WINDOW_ANY = "window.any"  # act at any window, not only one's own
 EVENTS_READ = "events.read"
+ALERT_RAISE = "alert.raise"  # a staff-call button, a device reporting a fault
+ALERT_ACK = "alert.ack"  # see the hall's alerts and acknowledge them
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    ROLE_KIOSK: frozenset({QUEUE_READ, TICKET_ISSUE}),
+    ROLE_KIOSK: frozenset({QUEUE_READ, TICKET_ISSUE, ALERT_RAISE}),
     ROLE_BOARD: frozenset({QUEUE_READ}),
-    ROLE_BRIDGE: frozenset({QUEUE_READ, WINDOW_ACT}),
+    ROLE_BRIDGE: frozenset({QUEUE_READ, WINDOW_ACT, ALERT_RAISE}),
     ROLE_CONSULTANT: frozenset({QUEUE_READ, TICKET_READ, WINDOW_ACT}),
     ROLE_HALL: frozenset(
-        {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL}
+        {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL, ALERT_ACK}
     ),
-    ROLE_HEAD: frozenset({QUEUE_READ, TICKET_READ, EVENTS_READ}),
+    ROLE_HEAD: frozenset({QUEUE_READ, TICKET_READ, EVENTS_READ, ALERT_ACK}),
     ROLE_ADMIN: frozenset(
         {
             QUEUE_READ,
@@ -43,6 +45,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             WINDOW_ACT,
             WINDOW_ANY,
             EVENTS_READ,
+            ALERT_RAISE,
+            ALERT_ACK,
         }
     ),
 }

@@ -119,6 +119,22 @@ class Dispatch(Model):
     appointment_wait_min: Minutes = 5.0
 
 
+class Board(Model):
+    """What the hall boards show besides the queue: no advertising, only office text."""
+
+    running_text: str = Field(default="", max_length=500)
+    running_text_en: str = Field(default="", max_length=500)
+    # The newest call stays highlighted and blinking this long.
+    highlight_seconds: float = Field(default=8.0, ge=1.0, le=60.0)
+    history: int = Field(default=8, ge=1, le=20)
+
+
+class Alerts(Model):
+    """When the hall consultant is alerted about a window."""
+
+    pause_max_min: Minutes = 15.0
+
+
 DEFAULT_SEGMENTS = (
     Segment(code="individual", name="Физические лица", name_en="Individuals"),
     Segment(code="legal", name="Юридические лица и ИП", name_en="Legal entities"),
@@ -146,6 +162,9 @@ class Office(Model):
     out_of_turn: list[Category] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     dispatch: Dispatch = Dispatch()
     schedule: Schedule = Schedule()
+    board: Board = Board()
+    alerts: Alerts = Alerts()
+
     @model_validator(mode="after")
     def _check_references(self) -> Office:
         _require_unique("services", [s.code for s in self.services])

@@ -1,22 +1,64 @@
-"""Public HTML pages: the office's start page and a ticket's status page (the QR target).
+"""HTML pages: the public ones (start page, a ticket's status page: the QR target) and the
+shells of the staff screens and boards, whose behaviour lives in ``static/*.js``.
 
-Neither shows personal data: a ticket is found by its unguessable public id and shows only
-its label, place in the queue and expected wait.
+Public pages show no personal data: a ticket is found by its unguessable public id and shows
+only its label, place in the queue and expected wait. Staff pages need a login session and
+send the browser to /login without one; boards authenticate with a device token given in the
+URL fragment, so they never meet a login that expires.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from server import contract
+from server.domain.access import ALERT_ACK, TICKET_ISSUE_SPECIAL, WINDOW_ACT, Actor
 from server.domain.errors import UnknownTicket
+from server.web.auth import resolve_actor
+from server.web.i18n import catalog_for
 
 pages = Blueprint("pages", __name__, template_folder="templates")
+
+
+def render_page(template: str, page: str, *, device: bool = False, **context: Any) -> str:
+    """A page of the app shell: its translations and wire names go in as JSON config."""
+    reader = current_app.extensions["talon"].reader
+    config = {
+        "page": page,
+        "api": contract.API_PREFIX,
+        "events": list(contract.EVENTS),
+        "catalog": catalog_for(page),
+        "device": device,
+        **context.pop("config", {}),
+    }
+    return render_template(template, office=reader.office, config=config, **context)
+
+
+def staff_or_login(permission: str) -> Actor | ResponseReturnValue:
+    """The logged-in staff member allowed ``permission``, else a redirect or a 403 page."""
+    actor = resolve_actor(None)
+    if actor is None:
+        return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    if not actor.can(permission):
+        return render_page("forbidden.html", "login", role=actor.role), 403
+    return actor
 
 
 @pages.get("/")
 def index() -> ResponseReturnValue:
     return render_template("index.html", office=current_app.extensions["talon"].reader.office)
+
+
+@pages.get("/login")
+def login() -> ResponseReturnValue:
+    target = request.args.get("next", "/")
+    # Only paths of this server: never an open redirect to another host.
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return render_page("login.html", "login", config={"next": target})
 
 
 @pages.get("/t/<public_id>")
@@ -29,3 +71,64 @@ def ticket_status(public_id: str) -> ResponseReturnValue:
     except UnknownTicket:
         return render_template("ticket_missing.html", office=reader.office), 404
     return render_template("ticket.html", office=reader.office, ticket=status)
+
+
+# Staff screens ---------------------------------------------------------------------------
+
+
+@pages.get("/desk")
+@pages.get("/desk/<int:number>")
+def desk(number: int | None = None) -> ResponseReturnValue:
+    """The consultant's desk: without a number, the choice of window."""
+    actor = staff_or_login(WINDOW_ACT)
+    if not isinstance(actor, Actor):
+        return actor
+    if number is not None and current_app.extensions["talon"].reader.office.window(number) is None:
+        abort(404)
+    return render_page("desk.html", "desk", config={
+        "window": number, "user": actor.name, "role": actor.role,
+    })
+
+
+@pages.get("/console")
+def console() -> ResponseReturnValue:
+    """The hall consultant's console: issue on a visitor's behalf, the queue, alerts."""
+    actor = staff_or_login(ALERT_ACK)
+    if not isinstance(actor, Actor):
+        return actor
+    return render_page("console.html", "console", config={
+        "user": actor.name, "role": actor.role,
+        "may_issue": actor.can(TICKET_ISSUE_SPECIAL),
+    })
+
+
+# Boards ----------------------------------------------------------------------------------
+
+
+def _board_config() -> dict[str, Any]:
+    office = current_app.extensions["talon"].reader.office
+    return {
+        "board": office.board.model_dump(),
+        "services": [
+            {"code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix}
+            for s in office.services
+        ],
+        "windows": [{"number": w.number, "name": w.name} for w in office.windows],
+        "voice": "/voice/call.wav",
+    }
+
+
+@pages.get("/board")
+def board() -> ResponseReturnValue:
+    """The hall board (TV, landscape or portrait): calls, queues, voice announcements."""
+    return render_page("board.html", "board", device=True, body_class="board",
+                       config=_board_config())
+
+
+@pages.get("/board/window/<int:number>")
+def window_screen(number: int) -> ResponseReturnValue:
+    """The small screen above a window: its number and current label, or «closed»."""
+    if current_app.extensions["talon"].reader.office.window(number) is None:
+        abort(404)
+    return render_page("window_screen.html", "board", device=True, body_class="board",
+                       config={**_board_config(), "window": number})

@@ -7,6 +7,8 @@ import pytest
 from server import contract
 from server.domain import access
 from server.domain.access import (
+    ALERT_ACK,
+    ALERT_RAISE,
     EVENTS_READ,
     PERMISSIONS,
     QUEUE_READ,
@@ -27,12 +29,13 @@ EVERY_PERMISSION = frozenset(
 )
 
 EXPECTED = {
-    "kiosk": {QUEUE_READ, TICKET_ISSUE},
+    "kiosk": {QUEUE_READ, TICKET_ISSUE, ALERT_RAISE},
     "board": {QUEUE_READ},
-    "bridge": {QUEUE_READ, WINDOW_ACT},
+    "bridge": {QUEUE_READ, WINDOW_ACT, ALERT_RAISE},
     "consultant": {QUEUE_READ, TICKET_READ, WINDOW_ACT},
-    "hall": {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL},
-    "head": {QUEUE_READ, TICKET_READ, EVENTS_READ},
+    "hall": {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL,
+             ALERT_ACK},
+    "head": {QUEUE_READ, TICKET_READ, EVENTS_READ, ALERT_ACK},
     "admin": set(EVERY_PERMISSION),
 }
 
@@ -40,7 +43,7 @@ EXPECTED = {
 def test_every_permission_constant_is_found() -> None:
     assert EVERY_PERMISSION == {
         QUEUE_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL, WINDOW_ACT, WINDOW_ANY,
-        EVENTS_READ, TICKET_READ,
+        EVENTS_READ, TICKET_READ, ALERT_RAISE, ALERT_ACK,
     }
 
 
