@@ -138,6 +138,23 @@ class QueueReader:
             "expected_wait": expected,
         }
 
+    def consultant_day(self, actor: Actor) -> dict[str, object]:
+        """Served, no-shows, mean service time and the share within target, today."""
+        actor.require(access.WINDOW_ACT)
+        with self.store.read() as tx:
+            return tx.consultant_day(self.office.day_of(self.clock()), actor.name)
+
+    def staff(self, actor: Actor) -> list[dict[str, object]]:
+        """Colleagues a visitor may be transferred to: active consultants and admins."""
+        actor.require(access.TICKET_READ)
+        with self.store.read() as tx:
+            return [
+                {"username": s["username"], "name": s["name"] or s["username"],
+                 "role": s["role"], "window": s["window"]}
+                for s in tx.staff()
+                if s["role"] in (c.ROLE_CONSULTANT, c.ROLE_ADMIN)
+            ]
+
     def events(self, actor: Actor, since_seq: int, limit: int) -> list[dict[str, object]]:
         actor.require(access.EVENTS_READ)
         with self.store.read() as tx:

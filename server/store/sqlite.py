@@ -233,11 +233,38 @@ class SqliteUnit:
         ).fetchone()
         return float(row[0]) if row[0] is not None else None
 
+    def consultant_day(self, day: str, username: str) -> dict[str, object]:
+        """A consultant's office day so far, for their own desk. Visits are counted for the
+        consultant who finished them (or marked the no-show)."""
+        row = self.conn.execute(
+            "SELECT sum(status = 'done'), sum(status = 'no_show'),"
+            " avg(CASE WHEN status = 'done' THEN finished_at - started_at END),"
+            " sum(status = 'done' AND finished_at - started_at <= service_target)"
+            " FROM tickets WHERE day = ? AND user = ? AND status IN ('done', 'no_show')",
+            (day, username),
+        ).fetchone()
+        served = int(row[0] or 0)
+        return {
+            "served": served,
+            "no_show": int(row[1] or 0),
+            "mean_service": float(row[2]) if row[2] is not None else None,
+            "within_target": int(row[3] or 0) / served if served else None,
+        }
+
     # Accounts ---------------------------------------------------------------------------
 
     def user(self, username: str) -> dict[str, object] | None:
         row = self.conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
         return dict(row) if row else None
+
+    def staff(self) -> list[dict[str, object]]:
+        """Active staff accounts with the window each works at now (None when at none)."""
+        rows = self.conn.execute(
+            "SELECT u.username, u.name, u.role, min(w.number) AS window FROM users u"
+            " LEFT JOIN windows w ON w.user = u.username AND w.state != 'closed'"
+            " WHERE u.active = 1 GROUP BY u.username ORDER BY u.username"
+        ).fetchall()
+        return [dict(r) for r in rows]
 
     def upsert_user(self, record: dict[str, object]) -> None:
         self.conn.execute(

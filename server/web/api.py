@@ -95,6 +95,19 @@ def me() -> ResponseReturnValue:
             "windows": sorted(actor.windows) if actor.windows is not None else None}
 
 
+@api.get("/me/day")
+def my_day() -> ResponseReturnValue:
+    actor = _actor()
+    if actor.is_device:
+        raise InvalidInput("a device has no working day; log in as a consultant")
+    return _reader().consultant_day(actor)
+
+
+@api.get("/staff")
+def staff() -> ResponseReturnValue:
+    return {"staff": _reader().staff(_actor())}
+
+
 # Office and queue ------------------------------------------------------------------------
 
 

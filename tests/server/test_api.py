@@ -478,3 +478,45 @@ def test_idempotency_header_and_field_must_agree(kiosk: FlaskClient) -> None:
                           headers={"Idempotency-Key": "b"})
     assert response.status_code == 400
     assert "differ" in response.json["error"]["message"]
+
+
+def test_a_consultant_sees_their_own_day(
+    app: Flask, kiosk: FlaskClient, ivanova: FlaskClient, clock: FakeClock
+) -> None:
+    empty = ivanova.get("/api/v1/me/day").json
+    assert empty == {"served": 0, "no_show": 0, "mean_service": None, "within_target": None}
+    ivanova.post("/api/v1/windows/2/open")
+    target = issue(kiosk)["ticket"]["service_target"]
+    for service_time in (120.0, target + 60.0):  # one within its target, one past it
+        issue(kiosk)
+        ivanova.post("/api/v1/windows/2/call-next")
+        ivanova.post("/api/v1/windows/2/start")
+        clock.advance(service_time)
+        ivanova.post("/api/v1/windows/2/finish", json={})
+    ivanova.post("/api/v1/windows/2/call-next")
+    ivanova.post("/api/v1/windows/2/no-show")
+    # A colleague's visits are not in ivanova's day.
+    petrov = login(app, "petrov")
+    petrov.post("/api/v1/windows/3/open")
+    issue(kiosk)
+    petrov.post("/api/v1/windows/3/call-next")
+    petrov.post("/api/v1/windows/3/start")
+    petrov.post("/api/v1/windows/3/finish", json={})
+    day = ivanova.get("/api/v1/me/day").json
+    assert day["served"] == 2 and day["no_show"] == 1
+    assert day["mean_service"] == pytest.approx((120.0 + target + 60.0) / 2)
+    assert day["within_target"] == pytest.approx(0.5)
+    assert login(app, "petrov").get("/api/v1/me/day").json["served"] == 1
+    assert device(app, BRIDGE_TOKEN).get("/api/v1/me/day").status_code == 400
+
+
+def test_staff_list_shows_where_colleagues_work(app: Flask, ivanova: FlaskClient) -> None:
+    ivanova.post("/api/v1/windows/2/open")
+    staff = {s["username"]: s for s in ivanova.get("/api/v1/staff").json["staff"]}
+    assert set(staff) == {"ivanova", "petrov", "admin"}  # consultants and admins only
+    assert staff["ivanova"]["window"] == 2
+    assert staff["petrov"]["window"] is None
+    ivanova.post("/api/v1/windows/2/close")
+    staff = {s["username"]: s for s in ivanova.get("/api/v1/staff").json["staff"]}
+    assert staff["ivanova"]["window"] is None
+    assert device(app, KIOSK_TOKEN).get("/api/v1/staff").status_code == 403
