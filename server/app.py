@@ -19,10 +19,12 @@ from server.config import OfficeFile
 from server.queue import QueueService
 from server.snapshots import QueueReader
 from server.store.sqlite import SqliteStore
+from server.voice import VoiceLibrary
 from server.web import errors, pages, realtime
 from server.web.api import api
 from server.web.auth import RememberingSessionInterface
 from server.web.openapi import document
+from server.web.voice import voice
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024  # every request body of the API is a few hundred bytes
@@ -97,6 +99,8 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
     app.session_interface = RememberingSessionInterface()
     app.register_blueprint(api)
     app.register_blueprint(pages.pages)
+    app.extensions["talon.voice"] = VoiceLibrary()  # the hall board's spoken calls
+    app.register_blueprint(voice)
     app.add_url_rule("/api/v1/openapi.json", "openapi", lambda: document())
     errors.register(app)
     realtime.register(socketio)
