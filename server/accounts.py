@@ -156,6 +156,11 @@ class Accounts:
         self._forget()
         return secret
 
+    def device_names(self, role: str) -> list[str]:
+        """Names of the devices of ``role`` that hold a valid token."""
+        with self.store.read() as tx:
+            return tx.device_names(role)
+
     def device(self, token: str) -> Actor | None:
         digest = hash_token(token)
         return self._remembered(("token", digest), lambda: self._find_device(digest))

@@ -15,6 +15,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from server.accounts import Accounts
+from server.alerts import AlertService
 from server.config import OfficeFile
 from server.queue import QueueService
 from server.snapshots import QueueReader
@@ -38,8 +39,10 @@ class Services:
     queue: QueueService
     reader: QueueReader
     accounts: Accounts
+    alerts: AlertService
     store: SqliteStore
     socketio: SocketIO
+    presence: realtime.Presence
     session_seconds: float
 
 
@@ -87,13 +90,16 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
     socketio = SocketIO(app, async_mode=settings.server.async_mode)
     queue = QueueService(settings, store, realtime.SocketIONotifier(socketio), clock)
     queue.prepare()
+    presence = realtime.Presence()
     app.extensions["talon"] = Services(
         settings=settings,
         queue=queue,
         reader=QueueReader(settings, store, clock),
         accounts=Accounts(store, clock, offload=_offload(settings.server.async_mode)),
+        alerts=AlertService(queue),
         store=store,
         socketio=socketio,
+        presence=presence,
         session_seconds=settings.server.session_hours * 3600.0,
     )
     app.session_interface = RememberingSessionInterface()
@@ -103,5 +109,5 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
     app.register_blueprint(voice)
     app.add_url_rule("/api/v1/openapi.json", "openapi", lambda: document())
     errors.register(app)
-    realtime.register(socketio)
+    realtime.register(socketio, presence)
     return app

@@ -97,9 +97,23 @@ class _WebSocketCloseNoise(logging.Filter):
         return not any(noise in message for noise in self.NOISE)
 
 
+def _sweep_alerts(services) -> None:  # type: ignore[no-untyped-def]
+    """Every few seconds, raise and resolve the hall alerts the queue's state calls for."""
+    from server.alerts import SWEEP_INTERVAL
+
+    while True:
+        services.socketio.sleep(SWEEP_INTERVAL)
+        try:
+            services.alerts.sweep()
+        except Exception:
+            # Whatever failed (a locked disk, a bug), sweeping goes on: the next one retries.
+            log.exception("alert sweep failed")
+
+
 def _serve(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     """Serve until interrupted, on the server the app's Socket.IO mode asks for."""
     socketio = app.extensions["talon"].socketio
+    socketio.start_background_task(_sweep_alerts, app.extensions["talon"])
     if socketio.async_mode == "gevent":
         from gevent.pywsgi import WSGIServer
 

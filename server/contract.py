@@ -28,6 +28,13 @@ TICKET_TRANSFERRED = "ticket.transferred"
 TICKET_CANCELLED = "ticket.cancelled"
 WINDOW_CHANGED = "window.changed"
 QUEUE_CHANGED = "queue.changed"
+ALERT_RAISED = "alert.raised"
+ALERT_ACKED = "alert.acked"
+ALERT_RESOLVED = "alert.resolved"
+ALERT_EVENTS = (ALERT_RAISED, ALERT_ACKED, ALERT_RESOLVED)
+# Sent to one kiosk's room only (not logged, no seq): print this ticket for a visitor the
+# hall consultant is helping.
+PRINT_REQUESTED = "print.requested"
 
 TICKET_EVENTS = (
     TICKET_ISSUED,
@@ -41,7 +48,7 @@ TICKET_EVENTS = (
     TICKET_TRANSFERRED,
     TICKET_CANCELLED,
 )
-EVENTS = (*TICKET_EVENTS, WINDOW_CHANGED, QUEUE_CHANGED)
+EVENTS = (*TICKET_EVENTS, WINDOW_CHANGED, QUEUE_CHANGED, *ALERT_EVENTS)
 
 # Device token roles and staff roles.
 ROLE_KIOSK = "kiosk"
@@ -57,6 +64,11 @@ STAFF_ROLES = (ROLE_CONSULTANT, ROLE_HALL, ROLE_HEAD, ROLE_ADMIN)
 
 def window_room(number: int) -> str:
     return f"window:{number}"
+
+
+def kiosk_room(name: str) -> str:
+    """Every connection of the kiosk device ``name`` joins this room."""
+    return f"kiosk:{name}"
 
 
 class TicketPayload(TypedDict):
@@ -98,6 +110,37 @@ class EventPayload(TypedDict):
     ticket: TicketPayload | None
     window: WindowPayload | None
     data: dict[str, object]
+
+
+class AlertPayload(TypedDict):
+    """``data`` of the alert events and the items of ``GET /alerts``. ``kind`` is one of
+    staff_call, ticket_overdue, window_paused, out_of_turn, device_fault."""
+
+    id: int
+    kind: str
+    key: str
+    source: str
+    message: str
+    window: int | None
+    ticket_id: int | None
+    label: str | None
+    data: dict[str, object]
+    raised_at: float
+    acked_at: float | None
+    acked_by: str | None
+    resolved_at: float | None
+    response_time: float | None
+
+
+class PrintRequest(TypedDict):
+    """``print.requested``: what a kiosk needs to print a ticket issued by the hall."""
+
+    ticket: TicketPayload
+    public_id: str
+    service_name: str
+    ahead: int
+    expected_wait: float
+    requested_by: str
 
 
 class ServiceQueue(TypedDict):

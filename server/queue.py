@@ -74,6 +74,11 @@ class QueueService:
         with self.store.write() as tx:
             tx.ensure_windows([w.number for w in self.office.windows], self.clock())
 
+    def transact(self, run: Callable[[Unit, float], list[Event]]) -> list[Event]:
+        """Run ``run`` as one write transaction in the queue's event order, then publish its
+        events. For sibling use cases (alerts) whose events share the queue's log."""
+        return self._commit(run)
+
     def _commit(self, run: Callable[[Unit, float], list[Event]]) -> list[Event]:
         now = self.clock()
         # The order lock spans commit and publish, so clients get events in commit order

@@ -28,6 +28,10 @@ class UnknownWindow(NotFound):
     code = "unknown_window"
 
 
+class UnknownAlert(NotFound):
+    code = "unknown_alert"
+
+
 class UnknownTicket(NotFound):
     code = "unknown_ticket"
 

@@ -97,8 +97,37 @@ def _initial(db: sqlite_utils.Database) -> None:
     db["tokens"].create_index(["token_hash"], unique=True)
 
 
+def _alerts(db: sqlite_utils.Database) -> None:
+    db["alerts"].create(
+        {
+            "id": int,
+            "kind": str,
+            "key": str,
+            "source": str,
+            "message": str,
+            "window": int,
+            "ticket_id": int,
+            "label": str,
+            "data": str,
+            "raised_at": float,
+            "acked_at": float,
+            "acked_by": str,
+            "resolved_at": float,
+        },
+        pk="id",
+        not_null={"kind", "key", "source", "raised_at"},
+    )
+    # One open alert per cause, even if two requests race past the use case's check.
+    db.execute(
+        "CREATE UNIQUE INDEX alerts_open_cause ON alerts (kind, key)"
+        " WHERE acked_at IS NULL AND resolved_at IS NULL"
+    )
+    db["alerts"].create_index(["raised_at"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _initial),
+    ("0002_alerts", _alerts),
 ]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from server.domain.alerts import Alert, AlertKind
 from server.domain.events import Event
 from server.domain.tickets import Ticket, TicketStatus
 from server.domain.windows import PauseReason, Window, WindowState
@@ -57,6 +58,22 @@ def _ticket_to_row(ticket: Ticket) -> dict[str, object]:
     row["priority"] = int(ticket.priority)
     row["topics"] = json.dumps(ticket.topics, ensure_ascii=False)
     return row
+
+
+ALERT_COLUMNS = ("kind", "key", "source", "message", "window", "ticket_id", "label", "data",
+                 "raised_at", "acked_at", "acked_by", "resolved_at")
+
+
+def _alert_from_row(row: sqlite3.Row) -> Alert:
+    values = dict(row)
+    return Alert(**{**values, "kind": AlertKind(values["kind"]),
+                    "data": json.loads(values["data"] or "{}")})
+
+
+def _alert_values(alert: Alert) -> tuple[object, ...]:
+    values = {**vars(alert), "kind": alert.kind.value,
+              "data": json.dumps(alert.data, ensure_ascii=False)}
+    return tuple(values[c] for c in ALERT_COLUMNS)
 
 
 def _window_from_row(row: sqlite3.Row) -> Window:
@@ -251,6 +268,52 @@ class SqliteUnit:
             "within_target": int(row[3] or 0) / served if served else None,
         }
 
+    # Alerts -----------------------------------------------------------------------------
+
+    def insert_alert(self, alert: Alert) -> int:
+        cursor = self.conn.execute(
+            f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(ALERT_COLUMNS))})",
+            _alert_values(alert),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def update_alert(self, alert: Alert) -> None:
+        self.conn.execute(
+            f"UPDATE alerts SET {', '.join(f'{c} = ?' for c in ALERT_COLUMNS)} WHERE id = ?",
+            (*_alert_values(alert), alert.id),
+        )
+
+    def alert(self, alert_id: int) -> Alert | None:
+        row = self.conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        return _alert_from_row(row) if row else None
+
+    def open_alerts(self) -> list[Alert]:
+        rows = self.conn.execute(
+            "SELECT * FROM alerts WHERE acked_at IS NULL AND resolved_at IS NULL ORDER BY id"
+        ).fetchall()
+        return [_alert_from_row(r) for r in rows]
+
+    def open_alert(self, kind: AlertKind, key: str) -> Alert | None:
+        row = self.conn.execute(
+            "SELECT * FROM alerts WHERE kind = ? AND key = ? AND acked_at IS NULL"
+            " AND resolved_at IS NULL",
+            (kind.value, key),
+        ).fetchone()
+        return _alert_from_row(row) if row else None
+
+    def alerts_since(self, since: float, limit: int = 200) -> list[Alert]:
+        rows = self.conn.execute(
+            "SELECT * FROM alerts WHERE raised_at >= ? ORDER BY id DESC LIMIT ?", (since, limit)
+        ).fetchall()
+        return [_alert_from_row(r) for r in rows]
+
+    def alert_causes_since(self, since: float) -> set[tuple[AlertKind, str]]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT kind, key FROM alerts WHERE raised_at >= ?", (since,)
+        ).fetchall()
+        return {(AlertKind(r[0]), r[1]) for r in rows}
+
     # Accounts ---------------------------------------------------------------------------
 
     def user(self, username: str) -> dict[str, object] | None:
@@ -280,6 +343,13 @@ class SqliteUnit:
             "SELECT * FROM tokens WHERE token_hash = ? AND revoked = 0", (token_hash,)
         ).fetchone()
         return {**dict(row), "windows": json.loads(row["windows"] or "null")} if row else None
+
+    def device_names(self, role: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT name FROM tokens WHERE role = ? AND NOT coalesce(revoked, 0) ORDER BY name",
+            (role,),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def upsert_token(self, record: dict[str, object]) -> None:
         self.conn.execute(

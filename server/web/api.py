@@ -13,12 +13,14 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
+from server import contract as c
+from server.alerts import AlertService, alert_payload
 from server.contract import API_PREFIX
-from server.domain.access import QUEUE_READ, Actor
+from server.domain.access import QUEUE_READ, TICKET_ISSUE_SPECIAL, Actor
 from server.domain.errors import InvalidInput, NotFound, Unauthorized
 from server.domain.tickets import Ticket
 from server.domain.windows import Window
-from server.payloads import staff_ticket_payload, window_payload
+from server.payloads import staff_ticket_payload, ticket_payload, window_payload
 from server.queue import Issued, QueueService
 from server.snapshots import QueueReader
 from server.web.auth import current_actor, login_user, logout_user
@@ -34,6 +36,10 @@ def _queue() -> QueueService:
 
 def _reader() -> QueueReader:
     return current_app.extensions["talon"].reader
+
+
+def _alerts() -> AlertService:
+    return current_app.extensions["talon"].alerts
 
 
 def _body(schema: str) -> dict[str, Any]:
@@ -169,6 +175,12 @@ def issue_ticket() -> ResponseReturnValue:
         raise InvalidInput("Idempotency-Key header and idempotency_key field differ")
     if key is not None and not 1 <= len(key) <= 100:
         raise InvalidInput("Idempotency-Key must have 1 to 100 characters")
+    kiosk = body.get("print_on")
+    if kiosk is not None:
+        # Checked before issuing: a bad request changes nothing.
+        actor.require(TICKET_ISSUE_SPECIAL)
+        if kiosk not in current_app.extensions["talon"].accounts.device_names(c.ROLE_KIOSK):
+            raise InvalidInput(f"no kiosk named {kiosk!r}", kiosk=kiosk)
     queue = _queue()
     issued = queue.issue(
         actor,
@@ -177,7 +189,40 @@ def issue_ticket() -> ResponseReturnValue:
         category=body.get("category"),
         idempotency_key=key,
     )
-    return _issued_payload(issued, queue.clock()), 200 if issued.replayed else 201
+    payload = _issued_payload(issued, queue.clock())
+    if kiosk is not None:
+        payload["print"] = {"kiosk": kiosk, "sent": _request_print(kiosk, issued, actor)}
+    return payload, 200 if issued.replayed else 201
+
+
+def _request_print(kiosk: str, issued: Issued, actor: Actor) -> bool:
+    """Ask kiosk ``kiosk`` to print the ticket; False when it is not connected (the console
+    then shows the label to write down)."""
+    services = current_app.extensions["talon"]
+    if not services.presence.connected(kiosk):
+        return False
+    ticket = issued.ticket
+    service = services.reader.office.service(ticket.service)
+    request_: c.PrintRequest = {
+        "ticket": ticket_payload(ticket, services.queue.clock()),
+        "public_id": ticket.public_id,
+        "service_name": service.name if service else ticket.service,
+        "ahead": issued.ahead,
+        "expected_wait": issued.expected_wait,
+        "requested_by": actor.name,
+    }
+    services.socketio.emit(c.PRINT_REQUESTED, request_, to=c.kiosk_room(kiosk))
+    return True
+
+
+@api.get("/kiosks")
+def kiosks() -> ResponseReturnValue:
+    _actor(TICKET_ISSUE_SPECIAL)
+    services = current_app.extensions["talon"]
+    return {"kiosks": [
+        {"name": name, "connected": services.presence.connected(name)}
+        for name in services.accounts.device_names(c.ROLE_KIOSK)
+    ]}
 
 
 @api.get(f"/tickets/<int(max={MAX_ID}):ticket_id>")
@@ -254,3 +299,46 @@ def window_move(number: int, move: str) -> ResponseReturnValue:
     if isinstance(result, Ticket):
         return {"ticket": staff_ticket_payload(result, now)}
     return {"window": window_payload(result, queue.office, None, now)}
+
+
+# Alerts ----------------------------------------------------------------------------------
+
+
+@api.get("/alerts")
+def list_alerts() -> ResponseReturnValue:
+    include_closed = request.args.get("all") in ("1", "true")
+    alerts = _alerts().alerts(_actor(), include_closed=include_closed)
+    return {"alerts": [alert_payload(a) for a in alerts]}
+
+
+@api.post("/alerts/staff-call")
+def staff_call() -> ResponseReturnValue:
+    actor = _actor()
+    body = _body("StaffCallRequest")
+    raised = _alerts().staff_call(actor, body.get("button"), body.get("window"))
+    return {"alert": alert_payload(raised.alert), "created": raised.created}, (
+        201 if raised.created else 200
+    )
+
+
+@api.post("/alerts/faults")
+def report_fault() -> ResponseReturnValue:
+    actor = _actor()
+    body = _body("FaultRequest")
+    raised = _alerts().report_fault(actor, body["code"], body.get("message", ""))
+    return {"alert": alert_payload(raised.alert), "created": raised.created}, (
+        201 if raised.created else 200
+    )
+
+
+@api.post("/alerts/faults/clear")
+def clear_fault() -> ResponseReturnValue:
+    actor = _actor()
+    body = _body("FaultClearRequest")
+    alert = _alerts().clear_fault(actor, body["code"])
+    return {"alert": alert_payload(alert) if alert else None}
+
+
+@api.post(f"/alerts/<int(max={MAX_ID}):alert_id>/ack")
+def acknowledge_alert(alert_id: int) -> ResponseReturnValue:
+    return {"alert": alert_payload(_alerts().acknowledge(_actor(), alert_id))}

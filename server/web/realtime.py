@@ -1,6 +1,7 @@
 """Socket.IO push: a snapshot on every (re)connect, then every committed event.
 
-Rooms: ``hall`` gets every event of the office; ``window:N`` gets the events of window N.
+Rooms: ``hall`` gets every event of the office; ``window:N`` gets the events of window N;
+``kiosk:NAME`` gets the print requests for kiosk NAME (every connection of that kiosk joins).
 A client connecting with ``auth={"token": ..., "window": N}`` (a window screen, a bridge
 board) joins only ``window:N``; any other client joins ``hall`` and may add window rooms with
 ``subscribe {"window": N}``. A client in several rooms still gets each event once.
@@ -12,6 +13,7 @@ without a valid session or device token are refused.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from flask import current_app, request
@@ -39,7 +41,27 @@ class SocketIONotifier:
             self.socketio.emit(event["kind"], event, to=rooms)
 
 
-def register(socketio: SocketIO) -> None:
+class Presence:
+    """Which devices have a live Socket.IO connection now (the console's choice of kiosk)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_sid: dict[str, str] = {}
+
+    def arrive(self, sid: str, name: str) -> None:
+        with self._lock:
+            self._by_sid[sid] = name
+
+    def leave(self, sid: str) -> None:
+        with self._lock:
+            self._by_sid.pop(sid, None)
+
+    def connected(self, name: str) -> bool:
+        with self._lock:
+            return name in self._by_sid.values()
+
+
+def register(socketio: SocketIO, presence: Presence) -> None:
     @socketio.on("connect")
     def on_connect(auth: dict[str, Any] | None = None) -> bool:
         auth = auth if isinstance(auth, dict) else {}
@@ -54,8 +76,15 @@ def register(socketio: SocketIO) -> None:
             log.info("refused Socket.IO connection from %s", request.remote_addr)
             return False
         join_room(c.HALL_ROOM if window is None else c.window_room(window))
+        if actor.is_device and actor.role == c.ROLE_KIOSK:
+            join_room(c.kiosk_room(actor.name))
+            presence.arrive(request.sid, actor.name)  # type: ignore[attr-defined]
         emit(c.SNAPSHOT, reader.snapshot())
         return True
+
+    @socketio.on("disconnect")
+    def on_disconnect(reason: object = None) -> None:
+        presence.leave(request.sid)  # type: ignore[attr-defined]
 
     @socketio.on(c.SUBSCRIBE)
     def on_subscribe(data: Any) -> dict[str, Any]:
