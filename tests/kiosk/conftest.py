@@ -1,0 +1,45 @@
+"""Shared kiosk fixtures: a ticket to print and printer configurations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk.printed_ticket import PrintedTicket
+from kiosk.printer_config import PrinterConfig, read_printer_section
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def sample_ticket(**changes: object) -> PrintedTicket:
+    ticket = PrintedTicket(
+        office_name="Центральный офис",
+        label="А-017",
+        service_name="Пенсии и пособия",
+        issued_at=datetime(2026, 11, 23, 10, 5, tzinfo=MOSCOW),
+        people_ahead=3,
+        expected_wait=11 * 60 + 5.0,
+        wait_target=20 * 60.0,
+        status_url="http://192.168.1.10:5000/t/12345",
+        footer="Спасибо за обращение!",
+    )
+    return replace(ticket, **changes)
+
+
+@pytest.fixture
+def ticket() -> PrintedTicket:
+    return sample_ticket()
+
+
+@pytest.fixture
+def printer_config() -> Callable[..., PrinterConfig]:
+    """``printer_config(kind="dummy", **keys)``: a validated [printer] section."""
+
+    def build(**keys: object) -> PrinterConfig:
+        return read_printer_section({"kind": "dummy", **keys})
+
+    return build
