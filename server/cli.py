@@ -156,7 +156,13 @@ def _demo(args: argparse.Namespace) -> None:
     base = f"http://{args.host}:{args.port}"
     out = sys.stdout
     out.write(f"\nTalon demo office «{settings.name}» (database {var / 'talon.db'})\n\n")
+    board = tokens["board-hall"]
+    first_window = settings.windows[0].number
     out.write(f"  Start page          {base}/\n")
+    out.write(f"  Consultant desk     {base}/desk  (log in as ivanova, petrov or sidorova)\n")
+    out.write(f"  Hall console        {base}/console  (log in as hall)\n")
+    out.write(f"  Hall board (TV)     {base}/board#token={board}\n")
+    out.write(f"  Window screen       {base}/board/window/{first_window}#token={board}\n")
     out.write(f"  API document        {base}/api/v1/openapi.json\n")
     out.write(f"  Health              {base}/api/v1/health\n")
     out.write(f"  Ticket status page  {base}/t/<public_id>  (what a ticket's QR code opens)\n\n")

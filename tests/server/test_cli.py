@@ -100,6 +100,11 @@ def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
         text = "".join(lines)
         assert f"http://127.0.0.1:{port}/" in text
         assert "ivanova (consultant)" in text
+        base = f"http://127.0.0.1:{port}"
+        urls = {word for line in lines for word in line.split() if word.startswith(base)}
+        for path in ("/desk", "/console", "/board#token=demo-board-hall",
+                     "/board/window/1#token=demo-board-hall"):
+            assert base + path in urls, path
         assert (tmp_path / "var" / "office.toml").exists()
         assert (tmp_path / "var" / "talon.db").exists()
         token = "demo-kiosk-1"
@@ -110,6 +115,8 @@ def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
                               json={"username": "ivanova", "password": cli.DEMO_PASSWORD},
                               timeout=10)
         assert login.status_code == 200
+        for path in ("/board", "/board/window/1", "/login"):
+            assert requests.get(base + path, timeout=10).status_code == 200, path
     finally:
         process.terminate()
         process.wait(timeout=30)
