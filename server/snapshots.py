@@ -91,7 +91,8 @@ class QueueReader:
                 ],
                 "waiting": [ticket_payload(t, now) for t in tx.waiting(self.office.day_of(now))],
                 "queues": queue_summaries(self.office, tx, now),  # type: ignore[typeddict-item]
-                "recent_calls": [ticket_payload(t, now) for t in tx.recent_calls(RECENT_CALLS)],
+                "recent_calls": [ticket_payload(t, now) for t in tx.recent_calls(
+                    self.office.day_of(now), RECENT_CALLS)],
             }
 
     @staticmethod

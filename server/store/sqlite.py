@@ -171,10 +171,12 @@ class SqliteUnit:
         ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
-    def recent_calls(self, limit: int) -> list[Ticket]:
+    def recent_calls(self, day: str, limit: int) -> list[Ticket]:
+        """The office day's latest calls, newest first (yesterday's are not on the board)."""
         rows = self.conn.execute(
-            f"{TICKET_SELECT} WHERE called_at IS NOT NULL ORDER BY called_at DESC LIMIT ?",
-            (limit,),
+            f"{TICKET_SELECT} WHERE day = ? AND called_at IS NOT NULL"
+            " ORDER BY called_at DESC LIMIT ?",
+            (day, limit),
         ).fetchall()
         return [_ticket_from_row(r) for r in rows]
 

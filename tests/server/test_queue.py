@@ -126,6 +126,9 @@ def test_snapshot_lists_windows_waiting_and_recent_calls(
     assert [t["label"] for t in snapshot["recent_calls"]] == ["К-001"]
     consult = next(q for q in snapshot["queues"] if q["service"] == "consult")
     assert consult["waiting"] == 2
+    # Next morning the board starts clean: yesterday's calls are not recent any more.
+    clock.advance(24 * 3600)
+    assert reader.snapshot()["recent_calls"] == []
 
 
 def test_admin_may_act_at_any_window(queue: QueueService) -> None:
