@@ -175,7 +175,7 @@ class SqliteUnit:
         """The office day's latest calls, newest first (yesterday's are not on the board)."""
         rows = self.conn.execute(
             f"{TICKET_SELECT} WHERE day = ? AND called_at IS NOT NULL"
-            " ORDER BY called_at DESC LIMIT ?",
+            " ORDER BY called_at DESC, id DESC LIMIT ?",
             (day, limit),
         ).fetchall()
         return [_ticket_from_row(r) for r in rows]
