@@ -121,7 +121,7 @@ def staff() -> ResponseReturnValue:
 def office() -> ResponseReturnValue:
     _actor(QUEUE_READ)
     model = _reader().office
-    return model.model_dump(mode="json", exclude={"schedule"}) | {
+    return model.model_dump(mode="json", exclude={"schedule", "server"}) | {
         "schedule": {"enforce": model.schedule.enforce}
     }
 

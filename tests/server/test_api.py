@@ -520,3 +520,9 @@ def test_staff_list_shows_where_colleagues_work(app: Flask, ivanova: FlaskClient
     staff = {s["username"]: s for s in ivanova.get("/api/v1/staff").json["staff"]}
     assert staff["ivanova"]["window"] is None
     assert device(app, KIOSK_TOKEN).get("/api/v1/staff").status_code == 403
+
+
+def test_the_office_document_hides_the_server_settings(ivanova: FlaskClient) -> None:
+    office = ivanova.get("/api/v1/office").json
+    assert "server" not in office  # host, port and the database path are nobody's business
+    assert office["services"] and office["board"]["history"] >= 1
