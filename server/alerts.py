@@ -17,8 +17,8 @@ from server.domain.access import Actor
 from server.domain.alerts import (
     Alert,
     AlertKind,
-    device_fault_key,
     Sweep,
+    device_fault_key,
     staff_call_key,
     sweep,
 )

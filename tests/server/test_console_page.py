@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
@@ -25,15 +23,6 @@ from tests.server.test_realtime import Listener, connect, listeners  # noqa: F40
 WAIT = 5000  # ms: generous for a loaded CI machine; the live alert test asks for 1 s
 LIVE = 1000  # ms: a new alert must show this fast, without a reload
 FULL_HD = {"width": 1920, "height": 1080}
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    """Browser contexts (separate cookie jars, so separate logins), closed after the test."""
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def kiosk(live_url: str, path: str, body: dict) -> dict:

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
@@ -23,15 +21,6 @@ from tests.server.conftest import KIOSK_TOKEN, PASSWORD
 
 WAIT = 5000  # ms: generous for a loaded CI machine; the live-removal test asks for 1 s
 FULL_HD = {"width": 1920, "height": 1080}
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    """Browser contexts (separate cookie jars, so separate logins), closed after the test."""
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def kiosk(live_url: str, service: str = "consult", **extra: str) -> dict:
