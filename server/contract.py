@@ -26,6 +26,7 @@ TICKET_NO_SHOW = "ticket.no_show"
 TICKET_POSTPONED = "ticket.postponed"
 TICKET_TRANSFERRED = "ticket.transferred"
 TICKET_CANCELLED = "ticket.cancelled"
+TICKET_RATED = "ticket.rated"
 WINDOW_CHANGED = "window.changed"
 QUEUE_CHANGED = "queue.changed"
 ALERT_RAISED = "alert.raised"
@@ -47,6 +48,7 @@ TICKET_EVENTS = (
     TICKET_POSTPONED,
     TICKET_TRANSFERRED,
     TICKET_CANCELLED,
+    TICKET_RATED,
 )
 EVENTS = (*TICKET_EVENTS, WINDOW_CHANGED, QUEUE_CHANGED, *ALERT_EVENTS)
 

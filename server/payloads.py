@@ -43,6 +43,7 @@ def staff_ticket_payload(ticket: Ticket, now: float) -> dict[str, object]:
         "note": ticket.note,
         "outcome": ticket.outcome,
         "topics": list(ticket.topics),
+        "rating": ticket.rating,
         "appointment_at": ticket.appointment_at,
         "public_id": ticket.public_id,
     }

@@ -24,6 +24,7 @@ from server.domain.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    InvalidTransition,
     OfficeClosed,
     QueueEmpty,
     UnknownService,
@@ -33,7 +34,7 @@ from server.domain.errors import (
 from server.domain.events import Event
 from server.domain.forecast import desk_for
 from server.domain.office import Office
-from server.domain.tickets import Ticket, format_label, label_candidates
+from server.domain.tickets import Ticket, TicketStatus, format_label, label_candidates
 from server.domain.windows import PauseReason, Window, WindowState
 from server.payloads import event_payload
 from server.ports import Notifier, Store, Unit
@@ -45,6 +46,10 @@ CHANGES_QUEUE = frozenset({
     c.TICKET_ISSUED, c.TICKET_CALLED, c.TICKET_POSTPONED, c.TICKET_TRANSFERRED,
     c.TICKET_CANCELLED, c.WINDOW_CHANGED,
 })
+
+
+# A rating pad rates the visit that just ended at its window, not one from an hour ago.
+RATING_WINDOW = 5 * 60.0
 
 
 @dataclass(frozen=True)
@@ -373,6 +378,29 @@ class QueueService:
             return {"outcome": outcome, "topics": list(t.topics)}
 
         return self._ticket_move(actor, number, c.TICKET_FINISHED, "finish", move)
+
+    def rate(self, actor: Actor, number: int, rating: int) -> Ticket:
+        """A rating pad's 1-5 for the visit at window ``number``: the one being served, else
+        the one that just ended there (within RATING_WINDOW)."""
+        actor.require(access.VISIT_RATE)
+        out: list[Ticket] = []
+
+        def run(tx: Unit, now: float) -> list[Event]:
+            window = self._act(actor, tx, number)
+            ticket = tx.ticket(window.ticket_id) if window.ticket_id is not None else None
+            if ticket is None or ticket.status is not TicketStatus.SERVING:
+                ticket = tx.last_visit_at(self.office.day_of(now), number)
+                if ticket is None or now - (ticket.finished_at or 0.0) > RATING_WINDOW:
+                    raise InvalidTransition(f"no visit to rate at window {number}",
+                                            window=number)
+            ticket.rate(rating)
+            tx.update_ticket(ticket)
+            out.append(ticket)
+            return [Event(c.TICKET_RATED, now, actor.name, ticket=ticket,
+                          data={"rating": rating})]
+
+        self._commit(run)
+        return out[0]
 
     def no_show(self, actor: Actor, number: int) -> Ticket:
         def move(tx: Unit, t: Ticket, w: Window, now: float) -> None:

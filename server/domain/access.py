@@ -25,11 +25,12 @@ WINDOW_ANY = "window.any"  # act at any window, not only one's own
 EVENTS_READ = "events.read"
 ALERT_RAISE = "alert.raise"  # a staff-call button, a device reporting a fault
 ALERT_ACK = "alert.ack"  # see the hall's alerts and acknowledge them
+VISIT_RATE = "visit.rate"  # a rating pad's 1-5 for the visit at its window
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     ROLE_KIOSK: frozenset({QUEUE_READ, TICKET_ISSUE, ALERT_RAISE}),
     ROLE_BOARD: frozenset({QUEUE_READ}),
-    ROLE_BRIDGE: frozenset({QUEUE_READ, WINDOW_ACT, ALERT_RAISE}),
+    ROLE_BRIDGE: frozenset({QUEUE_READ, WINDOW_ACT, ALERT_RAISE, VISIT_RATE}),
     ROLE_CONSULTANT: frozenset({QUEUE_READ, TICKET_READ, WINDOW_ACT}),
     ROLE_HALL: frozenset(
         {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL, ALERT_ACK}
@@ -47,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             EVENTS_READ,
             ALERT_RAISE,
             ALERT_ACK,
+            VISIT_RATE,
         }
     ),
 }

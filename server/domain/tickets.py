@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from server.domain.errors import InvalidTransition
+from server.domain.errors import InvalidInput, InvalidTransition
 
 
 class TicketStatus(str, Enum):
@@ -87,6 +87,7 @@ class Ticket:
     outcome: str | None = None
     note: str | None = None
     topics: list[str] = field(default_factory=list)
+    rating: int | None = None  # 1-5 from a rating pad at the window, once per visit
 
     def __post_init__(self) -> None:
         if not self.queue_since:
@@ -141,6 +142,16 @@ class Ticket:
             self.add_topic(topic)
         self.status = TicketStatus.DONE
         self.finished_at, self.outcome = now, outcome
+
+    def rate(self, rating: int) -> None:
+        """The visitor's 1-5 rating of this visit; the first press counts."""
+        self._require("rate", TicketStatus.SERVING, TicketStatus.DONE)
+        if not 1 <= rating <= 5:
+            raise InvalidInput("a rating is 1 to 5", rating=rating)
+        if self.rating is not None:
+            raise InvalidTransition(f"ticket {self.label} is already rated",
+                                    ticket=self.label, rating=self.rating)
+        self.rating = rating
 
     def mark_no_show(self, now: float) -> None:
         self._require("mark as no-show", TicketStatus.CALLED)

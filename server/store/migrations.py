@@ -125,9 +125,14 @@ def _alerts(db: sqlite_utils.Database) -> None:
     db["alerts"].create_index(["raised_at"])
 
 
+def _ratings(db: sqlite_utils.Database) -> None:
+    db["tickets"].add_column("rating", int)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_alerts", _alerts),
+    ("0003_ratings", _ratings),
 ]
 
 

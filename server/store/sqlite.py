@@ -171,6 +171,15 @@ class SqliteUnit:
         ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
+    def last_visit_at(self, day: str, window: int) -> Ticket | None:
+        """The visit most recently finished at ``window`` today."""
+        row = self.conn.execute(
+            f"{TICKET_SELECT} WHERE day = ? AND window = ? AND status = 'done'"
+            " ORDER BY finished_at DESC, id DESC LIMIT 1",
+            (day, window),
+        ).fetchone()
+        return _ticket_from_row(row) if row else None
+
     def recent_calls(self, day: str, limit: int) -> list[Ticket]:
         """The office day's latest calls, newest first (yesterday's are not on the board)."""
         rows = self.conn.execute(

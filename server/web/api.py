@@ -275,6 +275,7 @@ WINDOW_MOVES: dict[str, tuple[str, Move]] = {
         lambda q, a, n, b: q.finish(a, n, b.get("outcome"), b.get("topics")),
     ),
     "no-show": ("Empty", lambda q, a, n, b: q.no_show(a, n)),
+    "rating": ("RatingRequest", lambda q, a, n, b: q.rate(a, n, b["rating"])),
     "postpone": ("ReasonRequest", lambda q, a, n, b: q.postpone(a, n, b["reason"])),
     "transfer": (
         "TransferRequest",

@@ -526,3 +526,42 @@ def test_the_office_document_hides_the_server_settings(ivanova: FlaskClient) -> 
     office = ivanova.get("/api/v1/office").json
     assert "server" not in office  # host, port and the database path are nobody's business
     assert office["services"] and office["board"]["history"] >= 1
+
+
+def test_a_rating_pad_rates_the_visit_at_its_window_once(
+    app: Flask, kiosk: FlaskClient, ivanova: FlaskClient, clock: FakeClock
+) -> None:
+    bridge = device(app, BRIDGE_TOKEN)
+    nothing = bridge.post("/api/v1/windows/2/rating", json={"rating": 5})
+    assert nothing.status_code == 409  # no visit at window 2 yet
+    ivanova.post("/api/v1/windows/2/open")
+    issue(kiosk)
+    issue(kiosk)
+    ivanova.post("/api/v1/windows/2/call-next")
+    ivanova.post("/api/v1/windows/2/start")
+    serving = bridge.post("/api/v1/windows/2/rating", json={"rating": 4}).json["ticket"]
+    assert (serving["label"], serving["rating"]) == ("К-001", 4)
+    again = bridge.post("/api/v1/windows/2/rating", json={"rating": 1})
+    assert again.status_code == 409  # the first press counts
+    ivanova.post("/api/v1/windows/2/finish", json={})
+    ivanova.post("/api/v1/windows/2/call-next")  # К-002 called: the pad still rates К-001's
+    assert bridge.post("/api/v1/windows/2/rating", json={"rating": 2}).status_code == 409
+    ivanova.post("/api/v1/windows/2/start")
+    ivanova.post("/api/v1/windows/2/finish", json={})
+    clock.advance(60)
+    done = bridge.post("/api/v1/windows/2/rating", json={"rating": 5}).json["ticket"]
+    assert (done["label"], done["rating"], done["status"]) == ("К-002", 5, "done")
+    # Too late: a visit that ended long ago is not rated by a press now.
+    issue(kiosk)
+    ivanova.post("/api/v1/windows/2/call-next")
+    ivanova.post("/api/v1/windows/2/start")
+    ivanova.post("/api/v1/windows/2/finish", json={})
+    clock.advance(600)
+    assert bridge.post("/api/v1/windows/2/rating", json={"rating": 3}).status_code == 409
+    # Bad values, other windows and staff are refused.
+    assert bridge.post("/api/v1/windows/2/rating", json={"rating": 0}).status_code == 400
+    assert bridge.post("/api/v1/windows/4/rating", json={"rating": 3}).status_code == 403
+    assert ivanova.post("/api/v1/windows/2/rating", json={"rating": 5}).status_code == 403
+    rated = [e for e in login(app, "head").get("/api/v1/events").json["events"]
+             if e["kind"] == "ticket.rated"]
+    assert [(e["label"], e["data"]["rating"]) for e in rated] == [("К-001", 4), ("К-002", 5)]

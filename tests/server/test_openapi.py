@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from server.web.api import WINDOW_MOVES
 from server.web.openapi import document
-from tests.server.conftest import KIOSK_TOKEN, device, login
+from tests.server.conftest import BRIDGE_TOKEN, KIOSK_TOKEN, device, login
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -147,6 +147,7 @@ def test_responses_of_a_working_day_match_the_document(app: Flask, kiosk: FlaskC
         (hall, "post", "/tickets", "/tickets", {"service": "consult", "print_on": "nope"}),
     ]
     staff = login(app, "ivanova")
+    bridge = device(app, BRIDGE_TOKEN)
     kiosk.post("/api/v1/tickets", json={"service": "consult"})
     calls += [
         (staff, "post", "/windows/2/call", "/windows/{number}/call", {"label": "К-002"}),
@@ -154,6 +155,8 @@ def test_responses_of_a_working_day_match_the_document(app: Flask, kiosk: FlaskC
         (staff, "post", "/windows/2/call-next", "/windows/{number}/call-next", None),
         (staff, "post", "/windows/2/transfer", "/windows/{number}/transfer", {"window": 3}),
         (staff, "post", "/windows/2/close", "/windows/{number}/close", None),
+        (bridge, "post", "/windows/2/rating", "/windows/{number}/rating", {"rating": 5}),
+        (bridge, "post", "/windows/2/rating", "/windows/{number}/rating", {"rating": 6}),
     ]
     for client, method, path, template, body in calls:
         kwargs = {"json": body} if body is not None else {}

@@ -16,6 +16,7 @@ from server.domain.access import (
     TICKET_ISSUE,
     TICKET_ISSUE_SPECIAL,
     TICKET_READ,
+    VISIT_RATE,
     WINDOW_ACT,
     WINDOW_ANY,
     Actor,
@@ -31,7 +32,7 @@ EVERY_PERMISSION = frozenset(
 EXPECTED = {
     "kiosk": {QUEUE_READ, TICKET_ISSUE, ALERT_RAISE},
     "board": {QUEUE_READ},
-    "bridge": {QUEUE_READ, WINDOW_ACT, ALERT_RAISE},
+    "bridge": {QUEUE_READ, WINDOW_ACT, ALERT_RAISE, VISIT_RATE},
     "consultant": {QUEUE_READ, TICKET_READ, WINDOW_ACT},
     "hall": {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL,
              ALERT_ACK},
@@ -43,7 +44,7 @@ EXPECTED = {
 def test_every_permission_constant_is_found() -> None:
     assert EVERY_PERMISSION == {
         QUEUE_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL, WINDOW_ACT, WINDOW_ANY,
-        EVENTS_READ, TICKET_READ, ALERT_RAISE, ALERT_ACK,
+        EVENTS_READ, TICKET_READ, ALERT_RAISE, ALERT_ACK, VISIT_RATE,
     }
 
 

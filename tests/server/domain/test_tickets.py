@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.domain.errors import InvalidTransition
+from server.domain.errors import InvalidInput, InvalidTransition
 from server.domain.tickets import FINAL, Ticket, TicketStatus, format_label
 from tests.server.domain.factories import MINUTE, T0, make_ticket
 
@@ -388,3 +388,18 @@ def test_label_candidates_find_what_was_meant(typed: str, expected: str) -> None
     from server.domain.tickets import label_candidates
 
     assert expected in label_candidates(typed)
+
+
+def test_a_visit_is_rated_once_while_served_or_after() -> None:
+    ticket = make_ticket()
+    with pytest.raises(InvalidTransition):
+        ticket.rate(5)  # still waiting: nothing to rate yet
+    ticket.call(2, "ivanova", 1.0)
+    ticket.start(2.0)
+    with pytest.raises(InvalidInput):
+        ticket.rate(6)
+    ticket.rate(4)
+    assert ticket.rating == 4
+    with pytest.raises(InvalidTransition):
+        ticket.rate(1)
+    assert ticket.rating == 4
