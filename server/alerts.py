@@ -22,7 +22,7 @@ from server.domain.alerts import (
     staff_call_key,
     sweep,
 )
-from server.domain.errors import InvalidInput, UnknownAlert, UnknownWindow
+from server.domain.errors import Forbidden, UnknownAlert, UnknownWindow
 from server.domain.events import Event
 from server.ports import Unit
 from server.queue import QueueService
@@ -91,8 +91,11 @@ class AlertService:
         actor.require(access.ALERT_RAISE)
         if window is not None and self.office.window(window) is None:
             raise UnknownWindow(f"no window {window}", window=window)
+        if window is not None and actor.windows is not None and window not in actor.windows:
+            raise Forbidden(f"device {actor.name!r} is not bound to window {window}",
+                            window=window)
         return self._raise(Alert(
-            AlertKind.STAFF_CALL, staff_call_key(actor.name, button), 0.0, actor.name,
+            AlertKind.STAFF_CALL, staff_call_key(actor.name, button, window), 0.0, actor.name,
             window=window, data={"button": button} if button else {},
         ))
 
@@ -123,9 +126,7 @@ class AlertService:
 
     def acknowledge(self, actor: Actor, alert_id: int) -> Alert:
         """A person has seen to it; the response time is kept with the alert."""
-        actor.require(access.ALERT_ACK)
-        if actor.is_device:
-            raise InvalidInput("alerts are acknowledged by a person")
+        actor.require(access.ALERT_ACK)  # staff roles only: no device may acknowledge
         result: list[Alert] = []
 
         def run(tx: Unit, now: float) -> list[Event]:
@@ -179,4 +180,5 @@ class AlertService:
             known=tx.alert_causes_since(now - MEMORY),
             now=now,
             pause_limit=60.0 * self.office.alerts.pause_max_min,
+            lunch_limit=60.0 * self.office.alerts.lunch_max_min,
         )

@@ -15,6 +15,9 @@ API_PREFIX = "/api/v1"
 SNAPSHOT = "snapshot"
 SUBSCRIBE = "subscribe"
 HALL_ROOM = "hall"
+# Staff screens: every event, and alerts in full. Devices in HALL_ROOM get alert events with
+# their data left out (a board is a public screen), so their seq stays gap-free.
+STAFF_ROOM = "staff"
 
 TICKET_ISSUED = "ticket.issued"
 TICKET_CALLED = "ticket.called"
@@ -33,8 +36,9 @@ ALERT_RAISED = "alert.raised"
 ALERT_ACKED = "alert.acked"
 ALERT_RESOLVED = "alert.resolved"
 ALERT_EVENTS = (ALERT_RAISED, ALERT_ACKED, ALERT_RESOLVED)
-# Sent to one kiosk's room only (not logged, no seq): print this ticket for a visitor the
-# hall consultant is helping.
+# Sent to the newest connection of the chosen kiosk only (not logged, no seq): print this
+# ticket for a visitor the hall consultant is helping. A kiosk ignores a ticket id it has
+# printed already (a replayed request sends it again).
 PRINT_REQUESTED = "print.requested"
 
 TICKET_EVENTS = (

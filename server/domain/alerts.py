@@ -21,7 +21,7 @@ from enum import Enum
 
 from server.domain.errors import InvalidTransition
 from server.domain.tickets import Ticket
-from server.domain.windows import Window, WindowState
+from server.domain.windows import PauseReason, Window, WindowState
 
 
 class AlertKind(str, Enum):
@@ -75,8 +75,11 @@ class Alert:
         self.resolved_at = now
 
 
-def staff_call_key(source: str, button: str | None) -> str:
-    return f"{source}/{button}" if button else source
+def staff_call_key(source: str, button: str | None, window: int | None = None) -> str:
+    """One cause per device, button and desk: a bridge serving several windows raises one
+    alert per window, not one for all of them."""
+    key = f"{source}/{button}" if button else source
+    return f"{key}@{window}" if window is not None else key
 
 
 def device_fault_key(source: str, code: str) -> str:
@@ -103,6 +106,7 @@ def sweep(
     known: set[tuple[AlertKind, str]],
     now: float,
     pause_limit: float,
+    lunch_limit: float | None = None,
 ) -> Sweep:
     """Alerts the queue's state calls for now. ``known`` holds the ``(kind, key)`` of every
     recent alert, open or not, so a cause is alerted about once."""
@@ -121,7 +125,10 @@ def sweep(
                 data={"waited": ticket.waited(now), "wait_target": ticket.wait_target},
             )
     for window in windows:
-        if window.state is WindowState.PAUSED and now - window.since > pause_limit:
+        limit = pause_limit
+        if window.pause_reason is PauseReason.LUNCH and lunch_limit is not None:
+            limit = lunch_limit
+        if window.state is WindowState.PAUSED and now - window.since > limit:
             # One alert per pause: a new pause of the same window is a new cause.
             key = f"window:{window.number}:{window.since:.0f}"
             wanted[(AlertKind.WINDOW_PAUSED, key)] = Alert(

@@ -133,6 +133,8 @@ class Alerts(Model):
     """When the hall consultant is alerted about a window."""
 
     pause_max_min: Minutes = 15.0
+    # A lunch break is long by nature: it is alerted about only past this.
+    lunch_max_min: Minutes = 60.0
 
 
 DEFAULT_SEGMENTS = (

@@ -17,7 +17,7 @@ from server import contract as c
 from server.alerts import AlertService, alert_payload
 from server.contract import API_PREFIX
 from server.domain.access import QUEUE_READ, TICKET_ISSUE_SPECIAL, Actor
-from server.domain.errors import InvalidInput, NotFound, Unauthorized
+from server.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from server.domain.tickets import Ticket
 from server.domain.windows import Window
 from server.payloads import staff_ticket_payload, ticket_payload, window_payload
@@ -56,6 +56,20 @@ def _actor(permission: str | None = None) -> Actor:
     if permission is not None:
         actor.require(permission)
     return actor
+
+
+@api.before_request
+def refuse_cross_origin_writes() -> None:
+    """Staff pages authenticate with a cookie, and SameSite does not separate two ports of one
+    host: a page served elsewhere must not be able to post to the API with that cookie.
+    Browsers send Origin (and Sec-Fetch-Site) with every POST; curl and devices send neither."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        raise Forbidden("cross-origin request refused", origin=origin)
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        raise Forbidden("cross-site request refused")
 
 
 # Public ----------------------------------------------------------------------------------
@@ -199,7 +213,8 @@ def _request_print(kiosk: str, issued: Issued, actor: Actor) -> bool:
     """Ask kiosk ``kiosk`` to print the ticket; False when it is not connected (the console
     then shows the label to write down)."""
     services = current_app.extensions["talon"]
-    if not services.presence.connected(kiosk):
+    connection = services.presence.newest(kiosk)
+    if connection is None:
         return False
     ticket = issued.ticket
     service = services.reader.office.service(ticket.service)
@@ -211,7 +226,9 @@ def _request_print(kiosk: str, issued: Issued, actor: Actor) -> bool:
         "expected_wait": issued.expected_wait,
         "requested_by": actor.name,
     }
-    services.socketio.emit(c.PRINT_REQUESTED, request_, to=c.kiosk_room(kiosk))
+    # One connection only; a kiosk also ignores a ticket id it has printed already, so a
+    # replayed request (same idempotency key) cannot print twice.
+    services.socketio.emit(c.PRINT_REQUESTED, request_, to=connection)
     return True
 
 

@@ -10,6 +10,7 @@ URL fragment, so they never meet a login that expires.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -54,11 +55,22 @@ def index() -> ResponseReturnValue:
 
 @pages.get("/login")
 def login() -> ResponseReturnValue:
-    target = request.args.get("next", "/")
-    # Only paths of this server: never an open redirect to another host.
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = local_path(request.args.get("next"))
     return render_page("login.html", "login", config={"next": target})
+
+
+def local_path(target: str | None) -> str:
+    """``target`` if it is a path on this server, else "/": never an open redirect. Browsers
+    read "/\\host" and "/<tab>/host" as "//host", so backslashes and control characters
+    are refused along with anything that has a scheme or a host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
 
 
 @pages.get("/t/<public_id>")

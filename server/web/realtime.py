@@ -1,6 +1,7 @@
 """Socket.IO push: a snapshot on every (re)connect, then every committed event.
 
-Rooms: ``hall`` gets every event of the office; ``window:N`` gets the events of window N;
+Rooms: ``hall`` (devices) and ``staff`` (staff sessions) get every event of the office, but
+alert events reach ``hall`` without their data; ``window:N`` gets the events of window N;
 ``kiosk:NAME`` gets the print requests for kiosk NAME (every connection of that kiosk joins).
 A client connecting with ``auth={"token": ..., "window": N}`` (a window screen, a bridge
 board) joins only ``window:N``; any other client joins ``hall`` and may add window rooms with
@@ -35,10 +36,23 @@ class SocketIONotifier:
 
     def publish(self, events: list[dict[str, Any]]) -> None:
         for event in events:
+            if event["kind"] in c.ALERT_EVENTS:
+                # Who called for staff, a device's fault: for the staff, not a public board.
+                self.socketio.emit(event["kind"], event, to=c.STAFF_ROOM)
+                self.socketio.emit(event["kind"], redacted(event), to=c.HALL_ROOM)
+                continue
             window = event.get("window")
             number = window["number"] if window else (event.get("ticket") or {}).get("window")
-            rooms = [c.HALL_ROOM] if number is None else [c.HALL_ROOM, c.window_room(number)]
+            rooms = [c.HALL_ROOM, c.STAFF_ROOM]
+            if number is not None:
+                rooms.append(c.window_room(number))
             self.socketio.emit(event["kind"], event, to=rooms)
+
+
+def redacted(event: dict[str, Any]) -> dict[str, Any]:
+    """Only what keeps a device's event count whole: seq, kind and time."""
+    return {"seq": event["seq"], "kind": event["kind"], "at": event["at"], "ticket": None,
+            "window": None, "data": {}}
 
 
 class Presence:
@@ -57,8 +71,14 @@ class Presence:
             self._by_sid.pop(sid, None)
 
     def connected(self, name: str) -> bool:
+        return self.newest(name) is not None
+
+    def newest(self, name: str) -> str | None:
+        """The latest connection of device ``name``: a kiosk that reconnected may still have
+        a dying old connection, and a ticket must be printed once, not once per connection."""
         with self._lock:
-            return name in self._by_sid.values()
+            return next((sid for sid, who in reversed(self._by_sid.items()) if who == name),
+                        None)
 
 
 def register(socketio: SocketIO, presence: Presence) -> None:
@@ -75,11 +95,15 @@ def register(socketio: SocketIO, presence: Presence) -> None:
         if actor is None or not actor.can(QUEUE_READ):
             log.info("refused Socket.IO connection from %s", request.remote_addr)
             return False
-        join_room(c.HALL_ROOM if window is None else c.window_room(window))
+        if window is not None:
+            join_room(c.window_room(window))
+        else:
+            join_room(c.HALL_ROOM if actor.is_device else c.STAFF_ROOM)
+        emit(c.SNAPSHOT, reader.snapshot())
         if actor.is_device and actor.role == c.ROLE_KIOSK:
+            # After the snapshot: a connection refused on the way is never counted.
             join_room(c.kiosk_room(actor.name))
             presence.arrive(request.sid, actor.name)  # type: ignore[attr-defined]
-        emit(c.SNAPSHOT, reader.snapshot())
         return True
 
     @socketio.on("disconnect")

@@ -565,3 +565,18 @@ def test_a_rating_pad_rates_the_visit_at_its_window_once(
     rated = [e for e in login(app, "head").get("/api/v1/events").json["events"]
              if e["kind"] == "ticket.rated"]
     assert [(e["label"], e["data"]["rating"]) for e in rated] == [("К-001", 4), ("К-002", 5)]
+
+
+def test_writes_from_another_origin_are_refused(app: Flask, ivanova: FlaskClient) -> None:
+    """A page on another port of the same host must not drive a logged-in desk."""
+    foreign = {"Origin": "http://localhost:8080"}
+    response = ivanova.post("/api/v1/windows/2/open", headers=foreign)
+    assert response.status_code == 403
+    assert response.json["error"]["message"] == "cross-origin request refused"
+    sibling = {"Sec-Fetch-Site": "same-site"}
+    assert ivanova.post("/api/v1/windows/2/open", headers=sibling).status_code == 403
+    assert ivanova.get("/api/v1/windows").json["windows"][1]["state"] == "closed"
+    # The page's own origin, and clients that send no Origin (curl, devices), still work.
+    own = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    assert ivanova.post("/api/v1/windows/2/open", headers=own).status_code == 200
+    assert ivanova.post("/api/v1/windows/2/close").status_code == 200

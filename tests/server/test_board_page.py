@@ -21,7 +21,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
 
 from server import config
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, FakeClock
 from tests.server.conftest import BOARD_TOKEN, KIOSK_TOKEN, PASSWORD, settings_for
 
 RUNNING_TEXT = "Показания счётчиков можно передать в личном кабинете, без очереди"
@@ -273,7 +273,7 @@ def test_sound_off_shows_the_call_but_requests_no_audio(
     desk = office.consultant("ivanova", 2)
     office.issue()
     label = office.call_next(desk, 2)
-    expect(page.locator("#newest .call-line")).to_have_text(f"{label} → Окно 2", timeout=1000)
+    expect(page.locator("#newest .call-line")).to_have_text(f"{label} → Окно 2", timeout=5000)
     expect(page.locator("#newest")).to_have_class(re.compile(r"\bfresh\b"))
     # The audio element never got a source, so nothing can be on its way.
     assert page.eval_on_selector("#voice", "audio => audio.getAttribute('src')") is None
@@ -304,6 +304,23 @@ def test_calls_found_in_a_snapshot_are_shown_but_not_announced(
     expect(page.locator("#history li")).to_have_text([f"{earlier} → Окно 2"])
     assert page.eval_on_selector("#voice", "audio => audio.getAttribute('src')") is None
     assert heard == []
+
+
+def test_a_board_left_on_overnight_starts_the_day_without_yesterdays_calls(
+    live_url: str, context: BrowserContext, office: Office, clock: FakeClock
+) -> None:
+    page = open_board(context, live_url, "?sound=off")
+    desk = office.consultant("ivanova", 2)
+    office.issue()
+    yesterday = office.call_next(desk, 2)
+    expect(page.locator("#newest .call-line")).to_have_text(f"{yesterday} → Окно 2")
+    office.post(desk, "/windows/2/no-show")
+    clock.advance(24 * 3600)
+    office.issue()
+    today = office.call_next(desk, 2)
+    assert today == yesterday  # numbering starts again each day: same label, new ticket
+    expect(page.locator("#newest .call-line")).to_have_text(f"{today} → Окно 2")
+    expect(page.locator("#history li")).to_have_count(0)
 
 
 def test_blocked_sound_asks_for_a_tap_and_keeps_every_announcement(
@@ -345,7 +362,7 @@ def test_queue_counts_follow_issued_tickets(
     expect(row.locator("td.wait")).to_have_text(re.compile(r"^≈ \d+ мин$"))
 
     office.issue("payment")
-    expect(waiting).to_have_text("2", timeout=1000)
+    expect(waiting).to_have_text("2", timeout=5000)
     expect(page.locator("td.waiting[data-service=consult]")).to_have_text("0")
 
 
@@ -479,13 +496,13 @@ def test_window_screen_follows_its_own_window_only(
 
         elsewhere = office.consultant("ivanova", 2)
         here = office.consultant("petrov", 3)
-        expect(status).to_have_text("Ожидайте вызова на табло", timeout=1000)
+        expect(status).to_have_text("Ожидайте вызова на табло", timeout=5000)
         office.issue("consult")
         office.issue("contract")
         other = office.call_next(elsewhere, 2)
         mine = office.call_next(here, 3)
         label = page.locator("#screen-label")
-        expect(label).to_have_text(mine, timeout=1000)
+        expect(label).to_have_text(mine, timeout=5000)
         expect(page.locator("#screen-main")).to_have_class(re.compile(r"\bfresh\b"))
         expect(page.locator("#screen-mark")).to_have_text("Вызов")
         # Window 2's call came first; the screen of window 3 never showed it.
@@ -494,7 +511,7 @@ def test_window_screen_follows_its_own_window_only(
         office.post(here, "/windows/3/start")
         office.post(here, "/windows/3/finish", {})
         office.post(here, "/windows/3/pause", {"reason": "break"})
-        expect(status).to_have_text("Перерыв", timeout=1000)
+        expect(status).to_have_text("Перерыв", timeout=5000)
         expect(label).to_be_hidden()
     finally:
         context.close()

@@ -158,7 +158,7 @@ def test_another_windows_call_removes_the_ticket_at_once(
     expect(row(petrov, "К-001")).to_be_visible(timeout=WAIT)
 
     row(petrov, "К-001").get_by_role("button", name="Вызвать К-001").click()
-    expect(row(ivanova, "К-001")).to_have_count(0, timeout=1000)
+    expect(row(ivanova, "К-001")).to_have_count(0, timeout=2000)
     expect(petrov.locator("#current-label")).to_have_text("К-001", timeout=WAIT)
     expect(ivanova.locator("#current-empty")).to_be_visible()
 

@@ -61,7 +61,8 @@ def test_boards_need_no_login_page_and_are_device_pages(app: Flask, path: str) -
 
 
 def test_login_never_redirects_to_another_host(app: Flask) -> None:
-    for target in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)"):
+    for target in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)",
+                   "/\\evil.example/", "/\t/evil.example/", "/\n/evil.example", "\\evil"):
         html = app.test_client().get("/login", query_string={"next": target})
         assert config_of(html.get_data(as_text=True))["next"] == "/"
     html = app.test_client().get("/login", query_string={"next": "/desk/2"})

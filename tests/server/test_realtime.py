@@ -155,7 +155,13 @@ def test_subscribe_adds_a_window_without_duplicates(
 def test_staff_session_cookie_authenticates_the_socket(
     live_url: str, listeners: list[Listener]
 ) -> None:
-    session = staff_session(live_url, "hall")
+    listener = staff_listener(live_url, listeners, "hall")
+    assert listener.next()["event"] == c.SNAPSHOT
+
+
+def staff_listener(live_url: str, listeners: list[Listener], username: str) -> Listener:
+    """A Socket.IO client authenticated by a staff login's session cookie."""
+    session = staff_session(live_url, username)
     listener = Listener.__new__(Listener)
     listener.inbox = queues.Queue()
     listener.client = socketio.Client(reconnection=False)
@@ -164,7 +170,22 @@ def test_staff_session_cookie_authenticates_the_socket(
     listener.client.connect(live_url, headers={"Cookie": cookie}, transports=["websocket"],
                             wait_timeout=TIMEOUT)
     listeners.append(listener)
-    assert listener.next()["event"] == c.SNAPSHOT
+    return listener
+
+
+def test_alerts_reach_staff_in_full_and_boards_only_as_a_number(
+    live_url: str, listeners: list[Listener]
+) -> None:
+    staff = staff_listener(live_url, listeners, "hall")
+    board = connect(live_url, listeners, token=BOARD_TOKEN)
+    seq = board.next(c.SNAPSHOT)["seq"]
+    kiosk_session().post(f"{live_url}/api/v1/alerts/faults",
+                         json={"code": "paper_out", "message": "Нет бумаги"})
+    full = staff.next(c.ALERT_RAISED)
+    assert full["data"]["message"] == "Нет бумаги" and full["data"]["source"] == "kiosk-1"
+    public = board.next(c.ALERT_RAISED)
+    assert public["seq"] == full["seq"] == seq + 1  # the board's count stays whole
+    assert public["data"] == {} and public["ticket"] is None
 
 
 def test_production_server_pushes_over_websocket(tmp_path) -> None:  # type: ignore[no-untyped-def]

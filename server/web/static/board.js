@@ -393,7 +393,10 @@
       const ticket = event.ticket;
       const number = event.window ? event.window.number : ticket && ticket.window;
       if (!ticket || !number) return;
-      calls = [toCall(ticket, number, recall), ...calls.filter((c) => c.id !== ticket.id)]
+      // A board left on overnight: yesterday's calls leave with the first call of the day.
+      const today = days.format(new Date((ticket.called_at || event.at) * 1000));
+      calls = [toCall(ticket, number, recall), ...calls.filter((c) => c.id !== ticket.id &&
+        c.at !== null && days.format(new Date(c.at * 1000)) === today)]
         .slice(0, board.history + 1);
       renderNewest();
       renderHistory();

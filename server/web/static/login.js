@@ -10,7 +10,9 @@ document.addEventListener("DOMContentLoaded", () => {
         username: form.username.value.trim(),
         password: form.password.value,
       });
-      location.href = Talon.config.next || "/";
+      // The server only ever puts a local path here; check again before leaving the page.
+      const next = new URL(Talon.config.next || "/", location.origin);
+      location.href = next.origin === location.origin ? next.href : "/";
     } catch (err) {
       error.textContent = err.status === 401 ? Talon.t("login.failed") : err.message;
       error.classList.remove("hidden");

@@ -131,6 +131,7 @@
     const socket = io({ auth, reconnectionDelayMax: 5000 });
     let seq = -1;
     let resyncing = null;
+    let ready = false;
     let held = [];
 
     function showState(connected, reason) {
@@ -143,28 +144,47 @@
     }
 
     function apply(snapshot) {
+      // The server joins the room before reading the snapshot, so an event may overtake
+      // it: a snapshot older than what is already shown is replaced by a fresh one.
+      if (seq >= 0 && snapshot.seq < seq) {
+        resync();
+        return;
+      }
       syncClock(snapshot.at);
       seq = snapshot.seq;
       options.onSnapshot(snapshot);
     }
 
+    function applyPushed(snapshot) {
+      const early = held;
+      held = [];
+      seq = -1; // a (re)connect: the snapshot is the truth, whatever was shown before
+      apply(snapshot);
+      for (const event of early) deliver(event);
+    }
+
     async function resync() {
       if (resyncing) return;
       resyncing = api("GET", "/snapshot");
+      let snapshot;
       try {
-        apply(await resyncing);
-        const pending = held;
-        held = [];
-        for (const event of pending) deliver(event);
+        snapshot = await resyncing;
       } catch (err) {
-        socket.disconnect().connect(); // the reconnect brings a fresh snapshot
-      } finally {
         resyncing = null;
+        socket.disconnect().connect(); // the reconnect brings a fresh snapshot
+        return;
       }
+      resyncing = null; // before replaying: deliver() holds events while this is set
+      const pending = held;
+      held = [];
+      seq = Math.min(seq, snapshot.seq); // fetched on purpose: newer than what is shown
+      apply(snapshot);
+      for (const event of pending) deliver(event);
     }
 
     function deliver(event) {
-      if (resyncing) {
+      // Until the first snapshot there is nothing to apply an event to: keep it for later.
+      if (resyncing || !ready) {
         held.push(event);
         return;
       }
@@ -181,7 +201,10 @@
     }
 
     socket.on("connect", () => showState(true));
-    socket.on("disconnect", () => showState(false));
+    socket.on("disconnect", () => {
+      ready = false; // events until the next snapshot wait for it
+      showState(false);
+    });
     socket.on("connect_error", (err) => {
       // Refused by the server (bad token, expired login): socket.io will not retry by itself.
       if (!socket.active) {
@@ -191,7 +214,10 @@
         showState(false);
       }
     });
-    socket.on("snapshot", apply);
+    socket.on("snapshot", (snapshot) => {
+      ready = true;
+      applyPushed(snapshot);
+    });
     for (const name of config.events) socket.on(name, deliver);
     showState(false, t("connection.connecting"));
     return socket;

@@ -10,11 +10,13 @@ from server.domain.windows import PauseReason, Window, WindowState
 from tests.server.domain.factories import MINUTE, T0, make_ticket
 
 PAUSE_LIMIT = 15 * MINUTE
+LUNCH_LIMIT = 60 * MINUTE
 
 
 def found(*, waiting=(), windows=(), open_alerts=(), known=None, now=T0):  # type: ignore[no-untyped-def]
     return sweep(waiting=waiting, windows=windows, open_alerts=open_alerts,
-                 known=known or set(), now=now, pause_limit=PAUSE_LIMIT)
+                 known=known or set(), now=now, pause_limit=PAUSE_LIMIT,
+                 lunch_limit=LUNCH_LIMIT)
 
 
 def test_a_ticket_past_its_own_target_is_alerted_once() -> None:
@@ -35,12 +37,18 @@ def test_an_overdue_alert_is_resolved_when_the_visitor_is_called() -> None:
     assert result.resolve == [alert] and result.raise_ == []
 
 
+def test_a_lunch_break_has_its_own_longer_limit() -> None:
+    lunch = Window(3, WindowState.PAUSED, "ivanova", None, PauseReason.LUNCH, since=T0)
+    assert found(windows=[lunch], now=T0 + LUNCH_LIMIT).empty
+    assert [a.window for a in found(windows=[lunch], now=T0 + LUNCH_LIMIT + 1).raise_] == [3]
+
+
 def test_a_window_paused_too_long_is_alerted_per_pause() -> None:
-    window = Window(3, WindowState.PAUSED, "ivanova", None, PauseReason.LUNCH, since=T0)
+    window = Window(3, WindowState.PAUSED, "ivanova", None, PauseReason.TECHNICAL, since=T0)
     assert found(windows=[window], now=T0 + PAUSE_LIMIT).empty
     [alert] = found(windows=[window], now=T0 + PAUSE_LIMIT + 1).raise_
     assert (alert.kind, alert.window, alert.data["reason"]) == (
-        AlertKind.WINDOW_PAUSED, 3, "lunch")
+        AlertKind.WINDOW_PAUSED, 3, "technical")
     # The next pause of the same window is a new cause.
     later = Window(3, WindowState.PAUSED, "ivanova", None, PauseReason.BREAK, since=T0 + 3600)
     [again] = found(windows=[later], known={(alert.kind, alert.key)},
