@@ -17,8 +17,9 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[$*]"
 	touch $@
 
-run: $(VENV)/.installed-server
-	$(BIN)/talon demo --host $(HOST) --port $(PORT) --var var
+run: $(VENV)/.installed-server $(VENV)/.installed-kiosk
+	$(BIN)/talon demo --host $(HOST) --port $(PORT) --var var \
+		--kiosk deploy/kiosk/kiosk-demo.toml
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

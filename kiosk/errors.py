@@ -49,3 +49,35 @@ class PrinterFault(KioskError):
         detail = f": {status.detail}" if status.detail else ""
         super().__init__(message or f"printer {status.state.value}{detail}")
         self.status = status
+
+
+class ServerUnreachable(KioskError):
+    """The server did not answer (no connection, a timeout, a server error): the request may
+    or may not have arrived, so it is repeated with the same idempotency key."""
+
+    code = "server_unreachable"
+
+
+class ServerRefused(KioskError):
+    """The server answered with a refusal (4xx): nothing was done. ``error_code`` is the
+    server's own code (``office_closed``, ``unknown_service``...), ``details`` its details."""
+
+    code = "server_refused"
+
+    def __init__(self, status: int, error_code: str, message: str,
+                 details: dict[str, object] | None = None) -> None:
+        super().__init__(f"server refused ({status} {error_code}): {message}")
+        self.status = status
+        self.error_code = error_code
+        self.details = details or {}
+
+
+class IssueRefused(KioskError):
+    """The kiosk does not issue a ticket now; ``reason`` says why in one word the screen
+    knows (``offline``, ``printer``, ``closed``, ``starting``, ``unknown_service``...)."""
+
+    code = "issue_refused"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--var", default="var", help="folder for the database and demo config")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=5000)
+    demo.add_argument("--kiosk", metavar="KIOSK_TOML",
+                      help="also run a kiosk agent with this config (make run: a simulated one)")
+    demo.add_argument("--kiosk-url", default="http://127.0.0.1:8080",
+                      help="where that kiosk's touch page listens (for the printed URLs)")
 
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="action",
                                                                          required=True)
@@ -163,6 +168,9 @@ def _demo(args: argparse.Namespace) -> None:
     out.write(f"  Hall console        {base}/console  (log in as hall)\n")
     out.write(f"  Hall board (TV)     {base}/board#token={board}\n")
     out.write(f"  Window screen       {base}/board/window/{first_window}#token={board}\n")
+    if args.kiosk:
+        out.write(f"  Kiosk touch page    {args.kiosk_url}/  (dummy printer, mock buttons)\n")
+        out.write(f"  Printed tickets     {args.kiosk_url}/printed\n")
     out.write(f"  API document        {base}/api/v1/openapi.json\n")
     out.write(f"  Health              {base}/api/v1/health\n")
     out.write(f"  Ticket status page  {base}/t/<public_id>  (what a ticket's QR code opens)\n\n")
@@ -173,7 +181,19 @@ def _demo(args: argparse.Namespace) -> None:
     out.write(f"    curl -H 'Authorization: Bearer {tokens['kiosk-1']}' -H 'Content-Type: "
               f"application/json' -d '{{\"service\": \"consult\"}}' {base}/api/v1/tickets\n\n")
     out.flush()
-    _serve(app, args.host, args.port)
+    kiosk = _start_kiosk(args.kiosk) if args.kiosk else None
+    try:
+        _serve(app, args.host, args.port)
+    finally:
+        if kiosk is not None:
+            kiosk.terminate()
+            kiosk.wait(timeout=30)
+
+
+def _start_kiosk(config_path: str) -> subprocess.Popen[bytes]:
+    """The demo's kiosk agent, a process of its own as on a real kiosk Pi. It talks to this
+    server over HTTP and retries until the server is listening."""
+    return subprocess.Popen([sys.executable, "-m", "kiosk", "--config", config_path])
 
 
 def _add_user(args: argparse.Namespace) -> None:

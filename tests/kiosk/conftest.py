@@ -1,8 +1,10 @@
-"""Shared kiosk fixtures: a ticket to print and printer configurations."""
+"""Shared kiosk fixtures: a ticket to print, printer configurations, and kiosk agents run
+against the live server of the server tests (``tests.server.conftest``: the demo office,
+the device token KIOSK_TOKEN for "kiosk-1")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +13,14 @@ import pytest
 
 from kiosk.printed_ticket import PrintedTicket
 from kiosk.printer_config import PrinterConfig, read_printer_section
+from tests.kiosk.live_kiosk import Kiosks
+from tests.server.conftest import (  # noqa: F401 - fixtures for the live kiosk tests
+    app,
+    contexts,
+    fast_password_hashing,
+    live_url,
+    settings,
+)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -43,3 +53,11 @@ def printer_config() -> Callable[..., PrinterConfig]:
         return read_printer_section({"kind": "dummy", **keys})
 
     return build
+
+
+@pytest.fixture
+def kiosks() -> Iterator[Kiosks]:
+    """Kiosk agents started by the test (``kiosks.start(config)``), stopped at its end."""
+    started = Kiosks()
+    yield started
+    started.stop_all()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,8 @@ from server import cli
 from server.accounts import Accounts
 from server.store.sqlite import SqliteStore
 from tests.server.server_process import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -82,12 +87,31 @@ def test_check_config_names_file_section_and_key(
     assert f"{bad}: [targets] key 'wait_minutes': unknown key" in capsys.readouterr().err
 
 
+def wait_until(condition: Callable[[], bool], deadline: float = 30.0) -> bool:
+    """Polls ``condition`` (a separate process starting up) until it holds or time is up."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
 def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
     """What `make run` does: a demo office under var/, URLs and accounts printed, serving."""
-    port = free_port()
+    port, kiosk_port = free_port(), free_port()
+    demo_kiosk = (ROOT / "deploy" / "kiosk" / "kiosk-demo.toml").read_text(encoding="utf-8")
+    kiosk_config = tmp_path / "kiosk.toml"
+    kiosk_config.write_text(
+        demo_kiosk.replace("http://127.0.0.1:5000", f"http://127.0.0.1:{port}")
+        .replace("listen_port = 8080", f"listen_port = {kiosk_port}")
+        .replace('"var/kiosk-journal.db"', json.dumps(str(tmp_path / "journal.db"))),
+        encoding="utf-8",
+    )
+    kiosk_url = f"http://127.0.0.1:{kiosk_port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "talon", "demo", "--var", str(tmp_path / "var"),
-         "--port", str(port)],
+         "--port", str(port), "--kiosk", str(kiosk_config), "--kiosk-url", kiosk_url],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines: list[str] = []
@@ -117,6 +141,15 @@ def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
         assert login.status_code == 200
         for path in ("/board", "/board/window/1", "/login"):
             assert requests.get(base + path, timeout=10).status_code == 200, path
+        # make run's kiosk agent: its touch page serves, and it connects to the server.
+        words = set(text.split())
+        assert f"{kiosk_url}/" in words and f"{kiosk_url}/printed" in words
+        hall = requests.Session()
+        hall.post(f"{base}/api/v1/auth/login",
+                  json={"username": "hall", "password": cli.DEMO_PASSWORD}, timeout=10)
+        assert wait_until(lambda: hall.get(f"{base}/api/v1/kiosks", timeout=10).json()[
+            "kiosks"] == [{"name": "kiosk-1", "connected": True}])
+        assert requests.get(f"{kiosk_url}/", timeout=10).status_code == 200
     finally:
         process.terminate()
         process.wait(timeout=30)
