@@ -17,9 +17,9 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[$*]"
 	touch $@
 
-run: $(VENV)/.installed-server $(VENV)/.installed-kiosk
+run: $(VENV)/.installed-server $(VENV)/.installed-kiosk $(VENV)/.installed-bridge
 	$(BIN)/talon demo --host $(HOST) --port $(PORT) --var var \
-		--kiosk deploy/kiosk/kiosk-demo.toml
+		--kiosk deploy/kiosk/kiosk-demo.toml --bridge firmware_bridge/demo_bridge.toml
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -46,3 +46,15 @@ class QueueFull(LinkError):
     """A board's outgoing event queue is full; the event was not queued."""
 
     code = "queue_full"
+
+
+class BridgeConfigError(BridgeError):
+    """bridge.toml cannot be used; the message names the file, section and key."""
+
+    code = "config_error"
+
+
+class ServerUnavailable(BridgeError):
+    """The queue server could not be reached, timed out or answered 5xx: worth retrying."""
+
+    code = "server_unavailable"

@@ -320,6 +320,25 @@ class HostLink:
         self._advance(now, out)
         return out.step()
 
+    def restart(self, now: float) -> None:
+        """The port was (re)opened, e.g. a USB adapter unplugged and plugged back: whatever
+        was on the line is gone. Forget the exchange in progress and any partial frame, and
+        identify every board again, now.
+
+        Sessions, sequence counts and queued commands are kept, so the handshake neither
+        applies a command twice nor delivers an event twice, and each board's PeerUp tells the
+        owner to put its whole state back. A board already reported down stays down (no second
+        PeerDown) until it answers.
+        """
+        self._exchange = None
+        self._bus_free_at = now
+        self._decoding = _Decoding(self.config.idle_gap)
+        for board in self._boards.values():
+            if board.state is PeerState.UP:
+                board.state = PeerState.CONNECTING
+            board.failures = 0
+            board.not_before = now
+
     def next_deadline(self) -> float | None:
         """The latest time by which ``poll`` should be called again (None: only on input).
 

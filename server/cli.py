@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="also run a kiosk agent with this config (make run: a simulated one)")
     demo.add_argument("--kiosk-url", default="http://127.0.0.1:8080",
                       help="where that kiosk's touch page listens (for the printed URLs)")
+    demo.add_argument("--bridge", metavar="BRIDGE_TOML",
+                      help="also run a bridge with this config (make run: simulated boards)")
+    demo.add_argument("--boards-url", default="http://127.0.0.1:5081",
+                      help="where that bridge shows its simulated boards (for the printed URLs)")
 
     user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="action",
                                                                          required=True)
@@ -171,6 +175,8 @@ def _demo(args: argparse.Namespace) -> None:
     if args.kiosk:
         out.write(f"  Kiosk touch page    {args.kiosk_url}/  (dummy printer, mock buttons)\n")
         out.write(f"  Printed tickets     {args.kiosk_url}/printed\n")
+    if args.bridge:
+        out.write(f"  Simulated boards    {args.boards_url}/  (LED boards, keypads, buttons)\n")
     out.write(f"  API document        {base}/api/v1/openapi.json\n")
     out.write(f"  Health              {base}/api/v1/health\n")
     out.write(f"  Ticket status page  {base}/t/<public_id>  (what a ticket's QR code opens)\n\n")
@@ -181,19 +187,23 @@ def _demo(args: argparse.Namespace) -> None:
     out.write(f"    curl -H 'Authorization: Bearer {tokens['kiosk-1']}' -H 'Content-Type: "
               f"application/json' -d '{{\"service\": \"consult\"}}' {base}/api/v1/tickets\n\n")
     out.flush()
-    kiosk = _start_kiosk(args.kiosk) if args.kiosk else None
+    # The kiosk agent and the bridge run as processes of their own, as on real hardware;
+    # they talk to this server over the wire and retry until it is listening.
+    helpers = []
+    if args.kiosk:
+        helpers.append(subprocess.Popen([sys.executable, "-m", "kiosk", "--config", args.kiosk]))
+    if args.bridge:
+        helpers.append(subprocess.Popen([
+            sys.executable, "-m", "firmware_bridge", "--config", args.bridge,
+            "--server-url", base, "--log-level", "WARNING",
+        ]))
     try:
         _serve(app, args.host, args.port)
     finally:
-        if kiosk is not None:
-            kiosk.terminate()
-            kiosk.wait(timeout=30)
-
-
-def _start_kiosk(config_path: str) -> subprocess.Popen[bytes]:
-    """The demo's kiosk agent, a process of its own as on a real kiosk Pi. It talks to this
-    server over HTTP and retries until the server is listening."""
-    return subprocess.Popen([sys.executable, "-m", "kiosk", "--config", config_path])
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            helper.wait(timeout=30)
 
 
 def _add_user(args: argparse.Namespace) -> None:

@@ -97,6 +97,13 @@ def wait_until(condition: Callable[[], bool], deadline: float = 30.0) -> bool:
     return condition()
 
 
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
 def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
     """What `make run` does: a demo office under var/, URLs and accounts printed, serving."""
     port, kiosk_port = free_port(), free_port()
@@ -109,9 +116,17 @@ def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     kiosk_url = f"http://127.0.0.1:{kiosk_port}"
+    boards_port = free_port()
+    demo_bridge = (ROOT / "firmware_bridge" / "demo_bridge.toml").read_text(encoding="utf-8")
+    bridge_config = tmp_path / "bridge.toml"
+    bridge_config.write_text(
+        demo_bridge.replace("status_port = 5081", f"status_port = {boards_port}"),
+        encoding="utf-8")
+    boards_url = f"http://127.0.0.1:{boards_port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "talon", "demo", "--var", str(tmp_path / "var"),
-         "--port", str(port), "--kiosk", str(kiosk_config), "--kiosk-url", kiosk_url],
+         "--port", str(port), "--kiosk", str(kiosk_config), "--kiosk-url", kiosk_url,
+         "--bridge", str(bridge_config), "--boards-url", boards_url],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines: list[str] = []
@@ -150,6 +165,17 @@ def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
         assert wait_until(lambda: hall.get(f"{base}/api/v1/kiosks", timeout=10).json()[
             "kiosks"] == [{"name": "kiosk-1", "connected": True}])
         assert requests.get(f"{kiosk_url}/", timeout=10).status_code == 200
+        # ... and its bridge with simulated boards: a keypad press at window 2 calls there.
+        assert f"{boards_url}/" in words
+        assert wait_until(lambda: _answers(f"{boards_url}/state.json"))
+        ivanova = requests.Session()
+        ivanova.post(f"{base}/api/v1/auth/login",
+                     json={"username": "ivanova", "password": cli.DEMO_PASSWORD}, timeout=10)
+        ivanova.post(f"{base}/api/v1/windows/2/open", timeout=10)
+        ivanova.post(f"{base}/api/v1/windows/2/call-next", timeout=10)
+        called = ivanova.get(f"{base}/api/v1/windows", timeout=10).json()["windows"][1]
+        assert wait_until(lambda: called["ticket"]["label"] in json.dumps(
+            requests.get(f"{boards_url}/state.json", timeout=10).json(), ensure_ascii=False))
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -21,3 +21,8 @@ def test_talon_kiosk_runs_the_kiosk_agent(capsys: pytest.CaptureFixture[str]) ->
     demo = Path(__file__).resolve().parents[2] / "deploy" / "kiosk" / "kiosk-demo.toml"
     assert main(["kiosk", "--config", str(demo), "--check"]) == 0
     assert main(["kiosk", "--config", "no-such-kiosk.toml", "--check"]) == 2
+
+
+def test_talon_bridge_runs_the_bridge(capsys: pytest.CaptureFixture[str]) -> None:
+    assert "bridge" in (main(["--help"]), capsys.readouterr().out)[1]
+    assert main(["bridge", "--config", "no-such-bridge.toml"]) == 2
