@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from server import config
@@ -119,8 +120,11 @@ def _sweep_alerts(services) -> None:  # type: ignore[no-untyped-def]
             log.exception("alert sweep failed")
 
 
-def _serve(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
-    """Serve until interrupted, on the server the app's Socket.IO mode asks for."""
+def _serve(app, host: str, port: int,  # type: ignore[no-untyped-def]
+           before_stop: Callable[[], None] | None = None) -> None:
+    """Serve until interrupted, on the server the app's Socket.IO mode asks for.
+    ``before_stop`` runs first on SIGINT/SIGTERM (the demo ends its kiosk and bridge there,
+    so their long-polling requests do not hold the server's stop for half a minute)."""
     socketio = app.extensions["talon"].socketio
     socketio.start_background_task(_sweep_alerts, app.extensions["talon"])
     if socketio.async_mode == "gevent":
@@ -138,7 +142,7 @@ def _serve(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
         import gevent
 
         for signum in (signal.SIGINT, signal.SIGTERM):  # stop cleanly, exit 0 (systemd)
-            gevent.signal_handler(signum, server.stop)
+            gevent.signal_handler(signum, _stopper(server.stop, before_stop))
         log.info("Running on http://%s:%d", host, server.server_port)
         server.serve_forever()
         log.info("stopped")
@@ -197,13 +201,27 @@ def _demo(args: argparse.Namespace) -> None:
             sys.executable, "-m", "firmware_bridge", "--config", args.bridge,
             "--server-url", base, "--log-level", "WARNING",
         ]))
-    try:
-        _serve(app, args.host, args.port)
-    finally:
+
+    def end_helpers() -> None:
         for helper in helpers:
-            helper.terminate()
+            if helper.poll() is None:
+                helper.terminate()
         for helper in helpers:
             helper.wait(timeout=30)
+
+    try:
+        _serve(app, args.host, args.port, before_stop=end_helpers)
+    finally:
+        end_helpers()
+
+
+def _stopper(stop: Callable[[], None], before: Callable[[], None] | None) -> Callable[[], None]:
+    def run() -> None:
+        if before is not None:
+            before()
+        stop()
+
+    return run
 
 
 def _add_user(args: argparse.Namespace) -> None:

@@ -176,9 +176,14 @@ def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
         called = ivanova.get(f"{base}/api/v1/windows", timeout=10).json()["windows"][1]
         assert wait_until(lambda: called["ticket"]["label"] in json.dumps(
             requests.get(f"{boards_url}/state.json", timeout=10).json(), ensure_ascii=False))
-    finally:
+        # Ctrl-C or SIGTERM ends the whole office promptly, kiosk and bridge included.
         process.terminate()
-        process.wait(timeout=30)
+        assert process.wait(timeout=15) == 0
+        assert not _answers(f"{kiosk_url}/") and not _answers(f"{boards_url}/state.json")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
 
