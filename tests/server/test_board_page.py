@@ -401,7 +401,7 @@ def test_a_board_without_a_token_says_how_to_pass_one(
 
 
 def test_a_board_that_loses_its_server_says_so_and_recovers(
-    live_url: str, context: BrowserContext, office: Office
+    live_url: str, context: BrowserContext, office: Office, clock: FakeClock
 ) -> None:
     page = open_board(context, live_url)
     banner = page.locator("#connection")
@@ -412,12 +412,16 @@ def test_a_board_that_loses_its_server_says_so_and_recovers(
     expect(banner).to_have_text("Нет связи с сервером. Переподключаемся…")
     expect(page.locator("body")).to_have_attribute("data-connected", "no")
     assert float(page.eval_on_selector("#hall", "el => getComputedStyle(el).opacity")) < 0.5
-    # A call made meanwhile reaches the board with the snapshot of the reconnect.
+    # A call made meanwhile reaches the board with the snapshot of the reconnect, and is
+    # still spoken: it is fresh, and the board never announced it.
+    clock.advance(2)
     desk = office.consultant("ivanova", 2)
     office.issue()
     label = office.call_next(desk, 2)
 
-    context.set_offline(False)
+    with page.expect_request(lambda r: urlsplit(r.url).path == VOICE, timeout=15000) as heard:
+        context.set_offline(False)
+    assert announced(heard.value.url) == (label, "2")
     expect(banner).to_be_hidden(timeout=15000)
     expect(page.locator("#newest .call-line")).to_have_text(f"{label} → Окно 2")
 

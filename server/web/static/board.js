@@ -370,6 +370,10 @@
       fitQueues();
     }
 
+    // Server time of the newest call this board has shown (null before the first snapshot).
+    let lastHeard = null;
+    const MISSED_MAX = 60; // s: older missed calls are shown, not spoken
+
     function onSnapshot(snapshot) {
       showTime();
       // Only today's calls: the first snapshot of a morning must not show last evening's.
@@ -382,11 +386,18 @@
       renderNewest();
       renderHistory();
       renderQueues(snapshot.queues);
-      // A call made moments ago stays highlighted for the rest of its time; it is not
-      // announced again: a reconnect must not replay calls.
+      // A call made moments ago stays highlighted for the rest of its time. The first
+      // snapshot announces nothing (a board switched on must not replay the morning); after a
+      // short network drop, calls made while the board was away and still fresh are spoken,
+      // oldest first, so every call is heard as well as seen.
       const newest = calls[0];
       const left = newest ? newest.at + board.highlight_seconds - Talon.now() : 0;
       highlight(Math.min(left, board.highlight_seconds));
+      if (announcer && lastHeard !== null) {
+        const missed = calls.filter((c) => c.at > lastHeard && Talon.now() - c.at < MISSED_MAX);
+        for (const c of missed.reverse()) announcer.announce(c.label, c.window);
+      }
+      lastHeard = Math.max(lastHeard || 0, snapshot.at);
     }
 
     function onCall(event, recall) {
@@ -402,6 +413,7 @@
       renderHistory();
       highlight(board.highlight_seconds);
       if (announcer) announcer.announce(ticket.label, number);
+      lastHeard = Math.max(lastHeard || 0, ticket.called_at || event.at);
     }
 
     function onEvent(event) {
