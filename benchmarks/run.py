@@ -6,7 +6,9 @@ Targets (issue "make bench", for the 2-core reference machine):
 - call→event latency p99 at most 50 ms, seen by each of 50 connected Socket.IO clients;
 - with 100 Socket.IO clients connected, HTTP still served promptly (read here as p99 of
   health, snapshot and new-connection health at most 50 ms, no failed request) and all
-  100 clients still connected and still receiving events.
+  100 clients still connected and still receiving events;
+- reports (``benchmarks.reports``) on a year of history at 1,000 tickets a day: one day at
+  most 50 ms, 365 days at most 1 s, peak memory flat in the number of tickets.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from benchmarks.realtime import (
     hold_connections,
     measure_call_latency,
 )
+from benchmarks.reports import measure as measure_reports
 from benchmarks.stats import Report, percentile
 
 CYCLE_CLIENTS = (1, 8, 32)
@@ -54,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true",
                         help="a short smoke run (2 s runs, 50 calls); targets are still "
                              "checked, but a p99 of 50 calls is noisy")
+    parser.add_argument("--reports-only", action="store_true",
+                        help="only the reports benchmark (no server)")
+    parser.add_argument("--no-reports", action="store_true",
+                        help="skip the reports benchmark (a year of history, cached in the "
+                             "temporary folder after its first run)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (database, office file, server log)")
     return parser
@@ -167,6 +175,30 @@ def _say(text: str) -> None:
     sys.stderr.flush()
 
 
+def _server_rows(report: Report, args: argparse.Namespace) -> None:
+    with Server(windows=max(CYCLE_CLIENTS), keep=args.keep) as server:
+        _say(f"server up at {server.url} (folder {server.dir})")
+        handles_before = server.database_handles()
+        keep_alive = server.keeps_alive()
+        report.add("HTTP keep-alive", "yes" if keep_alive else "no",
+                   note="" if keep_alive else "every response carries Connection: close: "
+                   "each request is a new TCP connection and a new server thread")
+        for clients in CYCLE_CLIENTS:
+            result = run_cycles(server, clients, args.duration, args.max_cycles)
+            _say(f"{clients} clients: {result.rate:.0f} cycles/s")
+            _cycles_rows(report, result)
+        latency = measure_call_latency(server, LATENCY_LISTENERS, args.calls)
+        _say(f"call→event p99 {_ms(percentile(latency.latencies, 99)):.1f} ms")
+        _latency_rows(report, latency, args.calls)
+        hold = hold_connections(server, HOLD_LISTENERS, args.hold)
+        _say(f"holding {HOLD_LISTENERS}: {hold.connected_after} still connected")
+        _hold_rows(report, hold)
+        _resources(report, server, handles_before)
+        code = server.stop()
+        if code not in (0, None):
+            report.fail(f"the server exited with {code} on SIGINT:\n{server.log_tail()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.quick:
@@ -175,27 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     _say(f"{machine()}")
     try:
-        with Server(windows=max(CYCLE_CLIENTS), keep=args.keep) as server:
-            _say(f"server up at {server.url} (folder {server.dir})")
-            handles_before = server.database_handles()
-            keep_alive = server.keeps_alive()
-            report.add("HTTP keep-alive", "yes" if keep_alive else "no",
-                       note="" if keep_alive else "every response carries Connection: close: "
-                       "each request is a new TCP connection and a new server thread")
-            for clients in CYCLE_CLIENTS:
-                result = run_cycles(server, clients, args.duration, args.max_cycles)
-                _say(f"{clients} clients: {result.rate:.0f} cycles/s")
-                _cycles_rows(report, result)
-            latency = measure_call_latency(server, LATENCY_LISTENERS, args.calls)
-            _say(f"call→event p99 {_ms(percentile(latency.latencies, 99)):.1f} ms")
-            _latency_rows(report, latency, args.calls)
-            hold = hold_connections(server, HOLD_LISTENERS, args.hold)
-            _say(f"holding {HOLD_LISTENERS}: {hold.connected_after} still connected")
-            _hold_rows(report, hold)
-            _resources(report, server, handles_before)
-            code = server.stop()
-            if code not in (0, None):
-                report.fail(f"the server exited with {code} on SIGINT:\n{server.log_tail()}")
+        if not args.reports_only:
+            _server_rows(report, args)
+        if not args.no_reports:
+            measure_reports(report)
     except BenchError as exc:
         report.fail(str(exc))
     out = sys.stdout

@@ -16,15 +16,20 @@ from flask_socketio import SocketIO
 
 from server.accounts import Accounts
 from server.alerts import AlertService
+from server.bookings import BookingService
 from server.config import OfficeFile
 from server.queue import QueueService
+from server.reminders import reminders_for
 from server.snapshots import QueueReader
 from server.store.sqlite import SqliteStore
 from server.voice import VoiceLibrary
 from server.web import errors, pages, realtime
 from server.web.api import api
 from server.web.auth import RememberingSessionInterface
+from server.web.bookings_api import GuessGuard, bookings_api
 from server.web.openapi import document
+from server.web.reports_api import reports_api
+from server.web.staffing_api import staffing_api
 from server.web.voice import voice
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,7 @@ class Services:
     socketio: SocketIO
     presence: realtime.Presence
     session_seconds: float
+    bookings: BookingService | None = None  # pre-booking: swept with the alerts
 
 
 def _secret_key(settings: OfficeFile, database: Path) -> str:
@@ -90,6 +96,8 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
     socketio = SocketIO(app, async_mode=settings.server.async_mode)
     queue = QueueService(settings, store, realtime.SocketIONotifier(socketio), clock)
     queue.prepare()
+    bookings = BookingService(
+        settings, store, queue, reminders_for(settings.booking.reminder_file), clock)
     presence = realtime.Presence()
     app.extensions["talon"] = Services(
         settings=settings,
@@ -101,10 +109,16 @@ def create_app(settings: OfficeFile, *, clock: Callable[[], float] = time.time) 
         socketio=socketio,
         presence=presence,
         session_seconds=settings.server.session_hours * 3600.0,
+        bookings=bookings,
     )
     app.session_interface = RememberingSessionInterface()
     app.register_blueprint(api)
     app.register_blueprint(pages.pages)
+    app.register_blueprint(reports_api)
+    app.extensions["talon.bookings"] = app.extensions["talon"].bookings
+    app.extensions["talon.booking_guard"] = GuessGuard()
+    app.register_blueprint(bookings_api)
+    app.register_blueprint(staffing_api)
     app.extensions["talon.voice"] = VoiceLibrary()  # the hall board's spoken calls
     app.register_blueprint(voice)
     app.add_url_rule("/api/v1/openapi.json", "openapi", lambda: document())

@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate an office TOML file")
     check.add_argument("config")
+    seed = sub.add_parser("seed-history",
+                          help="fill a new database with synthetic office history")
+    seed.add_argument("--days", type=int, required=True, help="office days, ending yesterday")
+    seed.add_argument("--per-day", type=int, required=True, help="visitors per working day")
+    seed.add_argument("--config", help="office TOML file (default: the demo office)")
+    seed.add_argument("--seed", type=int, default=1, help="random seed")
     return parser
 
 
@@ -118,6 +124,10 @@ def _sweep_alerts(services) -> None:  # type: ignore[no-untyped-def]
         except Exception:
             # Whatever failed (a locked disk, a bug), sweeping goes on: the next one retries.
             log.exception("alert sweep failed")
+        try:
+            services.bookings.sweep()  # no-shows, reminders, purge of personal data
+        except Exception:
+            log.exception("booking sweep failed")
 
 
 def _serve(app, host: str, port: int,  # type: ignore[no-untyped-def]
@@ -254,6 +264,31 @@ def _add_token(args: argparse.Namespace) -> None:
     sys.stdout.write(f"{secret}\n")
 
 
+def _seed_history(args: argparse.Namespace) -> None:
+    """Days of synthetic visits through the queue's own use cases, ending yesterday."""
+    import datetime as dt
+    import time
+
+    from server.history import seed_history
+    from server.store.sqlite import SqliteStore
+
+    if args.days < 1 or args.per_day < 0:
+        raise config.ConfigError("--days must be at least 1 and --per-day at least 0")
+    settings = _settings(args.config)
+    store = SqliteStore(settings.server.database)
+    store.migrate()
+    yesterday = dt.date.fromisoformat(settings.day_of(time.time())) - dt.timedelta(days=1)
+
+    def progress(day: dt.date, done: object) -> None:
+        sys.stdout.write(f"{day.isoformat()}: {done}\n")
+
+    result = seed_history(settings, store, days=args.days, per_day=args.per_day,
+                          last_day=yesterday, seed=args.seed, progress=progress)
+    store.close()
+    sys.stdout.write(f"seeded {result.tickets} tickets over {result.days} office days into "
+                     f"{settings.server.database}\n")
+
+
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -274,6 +309,8 @@ def run(argv: list[str]) -> int:
             from server.simulation import run_scenario_file
 
             sys.stdout.write(run_scenario_file(args.scenario, days=args.days, seed=args.seed))
+        elif args.command == "seed-history":
+            _seed_history(args)
         elif args.command == "check-config":
             settings = _settings(args.config)
             sys.stdout.write(f"{args.config}: ok ({len(settings.services)} services, "

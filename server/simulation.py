@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from server.config import ConfigError
-from server.domain import dispatch
+from server.domain import dispatch, forecast, prediction
 from server.domain.office import Office, Segment, Service
 from server.domain.tickets import Ticket, format_label
 from server.scenarios import HOUR, MINUTE, Scenario, ServiceMix, load_scenario
 
+ROSTER = True  # the predictor knows the scenario's staffing plan (lunches, early leavers)
 FIRST_DAY = date(2026, 3, 2)  # only gives the simulated tickets a date
 CLASSES = ("ordinary", "VIP", "priority topic", "out-of-turn")
 
@@ -66,6 +67,8 @@ class PolicyResult:
     waits: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CLASSES})
     within: dict[str, int] = field(default_factory=lambda: {c: 0 for c in CLASSES})
     unserved: int = 0  # never called; the closing-time check should keep this at 0
+    # (predicted, naive baseline, actual) wait of every ticket, predicted at its issue
+    predictions: list[tuple[float, float, float]] = field(default_factory=list)
 
     def count(self, cls: str | None = None) -> int:
         return sum(len(w) for c, w in self.waits.items() if cls in (None, c))
@@ -159,11 +162,13 @@ def issue_ticket(office: Office, visitor: Visitor, ident: int, day: str,
 
 
 def simulate_day(scenario: Scenario, policy: dispatch.Policy, visitors: Sequence[Visitor],
-                 day: int = 0) -> list[Ticket]:
+                 day: int = 0,
+                 predicted: dict[int, tuple[float, float]] | None = None) -> list[Ticket]:
     """Run one office day on a virtual clock; return every ticket in issue order.
 
     Events are arrivals, shift starts and finished visits; after each, every free window on
-    duty calls its next visitor. Times are seconds since midnight.
+    duty calls its next visitor. Times are seconds since midnight. With ``predicted``, each
+    ticket's expected wait at issue (the prediction and the naive baseline) goes there.
     """
     day_name = (FIRST_DAY + timedelta(days=day)).isoformat()
     stations = make_stations(scenario)
@@ -182,6 +187,9 @@ def simulate_day(scenario: Scenario, policy: dispatch.Policy, visitors: Sequence
             ticket = issue_ticket(scenario.office, visitors[item], item + 1, day_name, counters)
             waiting[item + 1] = ticket
             tickets.append(ticket)
+            if predicted is not None:
+                predicted[ticket.id or 0] = predict_wait(scenario, policy, stations, waiting,
+                                                         ticket, now)
         elif kind == "finish":
             item.ticket.finish(now, "done", [])
             item.ticket, item.idle_since = None, now
@@ -190,6 +198,90 @@ def simulate_day(scenario: Scenario, policy: dispatch.Policy, visitors: Sequence
             heapq.heappush(events, (finish, seq, "finish", station))
             seq += 1
     return tickets
+
+
+def history(scenario: Scenario) -> dict[str, float]:
+    """Mean service time per topic: what the server learns from its recent visits."""
+    return {code: draw_mean(mix) for code, mix in scenario.spec.services.items()}
+
+
+def draw_mean(mix: ServiceMix) -> float:
+    return min(mix.mean_min, mix.max_min) * MINUTE
+
+
+def expected_streams(scenario: Scenario, now: float) -> list[prediction.Stream]:
+    """Arrivals expected after ``now`` at this hour's rate (the history of arrivals per hour):
+    ordinary, VIP and out-of-turn visitors of each topic."""
+    spec, office = scenario.spec, scenario.office
+    start, close = scenario.opening
+    hour = min(len(spec.arrivals.per_hour) - 1, max(0, int((now - start) // HOUR)))
+    rate = spec.arrivals.per_hour[hour] / HOUR
+    category = office.out_of_turn[0].code if office.out_of_turn else None
+    streams = []
+    for code, mix in spec.services.items():
+        service = office.service(code)
+        if service is None or mix.share <= 0:
+            continue
+        oot = spec.visitors.out_of_turn if category else 0.0
+        vip = spec.visitors.vip if service.segment is None else 0.0
+        kinds = [(service.segment or office.default_segment, None, 1.0 - oot - vip),
+                 (spec.visitors.vip_segment, None, vip), (office.default_segment, category, oot)]
+        for segment_code, cat, share in kinds:
+            segment = office.segment(segment_code)
+            if share <= 0 or segment is None:
+                continue
+            proto = issue_ticket(office, Visitor(now, service, segment, cat, 0.0), 0, "", {})
+            streams.append(prediction.Stream(proto, rate * mix.share * share, end=close))
+    return streams
+
+
+def rostered(station: Station, means: dict[str, float], now: float) -> prediction.DeskState:
+    """A window with its staffing plan: lunches ahead are known, and when it leaves."""
+    free_at = now
+    if station.ticket is not None:
+        current = station.ticket
+        free_at = now + prediction.remaining(means[current.service],
+                                             now - (current.started_at or now))
+    shifts = sorted(station.shifts)
+    away = tuple((a[1], b[0]) for a, b in zip(shifts, shifts[1:], strict=False))
+    away = ((0.0, shifts[0][0]), *away)
+    leaves = None if station.stays else shifts[-1][1]
+    return prediction.DeskState(station.desk, free_at, away, leaves)
+
+
+def predict_wait(scenario: Scenario, policy: dispatch.Policy, stations: list[Station],
+                 waiting: dict[int, Ticket], ticket: Ticket, now: float,
+                 roster: bool = ROSTER) -> tuple[float, float]:
+    """The prediction the server would show for a ticket just issued, and the naive baseline
+    (people ahead × mean service time ÷ serving windows), from what the server knows: windows
+    open now, their current visitors, mean service times and arrival rates."""
+    means = history(scenario)
+    desks = []
+    for station in stations:
+        if roster:
+            desks.append(rostered(station, means, now))
+            continue
+        if not station.on_duty(now):
+            # On a break between shifts the server sees the window paused since the shift
+            # ended, and expects it back after a usual lunch; after its last shift, closed.
+            ended = [end for _, end in station.shifts if end <= now]
+            if ended and any(start > now for start, _ in station.shifts):
+                back = max(ended) + prediction.PAUSE_EXPECTED
+                desks.append(prediction.DeskState(station.desk, max(now, back)))
+            continue
+        free_at = now
+        if station.ticket is not None:
+            current = station.ticket
+            elapsed = now - (current.started_at or now)
+            free_at = now + prediction.remaining(means[current.service], elapsed)
+        desks.append(prediction.DeskState(station.desk, free_at))
+    calls = prediction.predict_calls(policy, desks, waiting.values(), now, means,
+                                     streams=expected_streams(scenario, now),
+                                     wanted=[ticket.id or 0])
+    predicted = calls.get(ticket.id or 0, now + prediction.HORIZON) - now
+    serving = [d.desk for d in desks if ticket.service in d.desk.weights]
+    ahead = forecast.people_ahead(policy, serving, list(waiting.values()), ticket, now)
+    return predicted, forecast.expected_wait(ahead, means[ticket.service], len(serving))
 
 
 def call_free_windows(policy: dispatch.Policy, stations: list[Station],
@@ -234,12 +326,16 @@ def run_scenario(scenario: Scenario, days: int | None = None,
         # A str seed is hashed with SHA-512: the same days on every run and every platform.
         visitors = draw_day(scenario, random.Random(f"talon:{seed}:{day}"))
         for code, policy in policies.items():
-            record_day(results[code], simulate_day(scenario, policy, visitors, day),
-                       spec.visitors.vip_segment)
+            # The server runs the office's policy: its predictions are the ones measured.
+            predicted: dict[int, tuple[float, float]] | None = {} if code == spec.policies[
+                0] else None
+            tickets = simulate_day(scenario, policy, visitors, day, predicted)
+            record_day(results[code], tickets, spec.visitors.vip_segment, predicted)
     return list(results.values())
 
 
-def record_day(result: PolicyResult, tickets: list[Ticket], vip_segment: str) -> None:
+def record_day(result: PolicyResult, tickets: list[Ticket], vip_segment: str,
+               predicted: dict[int, tuple[float, float]] | None = None) -> None:
     for ticket in tickets:
         if ticket.first_called_at is None:
             result.unserved += 1
@@ -247,6 +343,32 @@ def record_day(result: PolicyResult, tickets: list[Ticket], vip_segment: str) ->
         cls, wait = classify(ticket, vip_segment), ticket.first_called_at - ticket.issued_at
         result.waits[cls].append(wait)
         result.within[cls] += wait <= ticket.wait_target
+        if predicted is not None and ticket.id in predicted:
+            result.predictions.append((*predicted[ticket.id], wait))
+
+
+@dataclass(frozen=True)
+class PredictionError:
+    """How well the expected wait shown at issue matched the wait that followed."""
+
+    policy: str
+    tickets: int
+    mae: float  # seconds
+    within_5: float  # share of tickets within ±5 min of the prediction
+    baseline_mae: float
+    baseline_within_5: float
+
+
+def prediction_error(result: PolicyResult) -> PredictionError | None:
+    rows = result.predictions
+    if not rows:
+        return None
+    n = len(rows)
+    err = [abs(p - a) for p, _, a in rows]
+    base = [abs(b - a) for _, b, a in rows]
+    return PredictionError(result.policy, n, sum(err) / n,
+                           sum(e <= 5 * MINUTE for e in err) / n, sum(base) / n,
+                           sum(e <= 5 * MINUTE for e in base) / n)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -290,6 +412,15 @@ def format_report(scenario: Scenario, results: list[PolicyResult], days: int, se
         lines += [format_row("", cls, result.waits[cls], result.share_within(cls))
                   for cls in CLASSES]
     lines.append("")
+    for error in filter(None, map(prediction_error, results)):
+        lines += [
+            f"  expected wait shown at issue ({error.policy} policy, {error.tickets} tickets):",
+            f"  {'method':<26}{'MAE min':>9}{'within ±5 min':>15}",
+            f"  {'prediction (replay)':<26}{error.mae / MINUTE:>9.2f}{error.within_5:>15.1%}",
+            f"  {'baseline (ahead×mean÷n)':<26}{error.baseline_mae / MINUTE:>9.2f}"
+            f"{error.baseline_within_5:>15.1%}",
+            "",
+        ]
     lines += [f"  WARNING: {r.policy} left {r.unserved} visitors unserved"
               for r in results if r.unserved]
     lines.append("  out-of-turn max wait: " + ", ".join(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from server import contract as c
-from server.domain import access, dispatch, forecast
+from server.domain import access, dispatch, forecast, prediction
 from server.domain.access import Actor
 from server.domain.errors import UnknownTicket, UnknownWindow
 from server.domain.office import Office
@@ -28,6 +28,15 @@ class ServiceTimes:
 
     def __init__(self) -> None:
         self._means: dict[str, tuple[float, float | None]] = {}
+        self._all: tuple[float, dict[str, float]] | None = None
+
+    def all(self, tx: Unit, office: Office, now: float) -> dict[str, float]:
+        """Mean visit of every service (its service target where no recent visit is known)."""
+        if self._all is not None and 0.0 <= now - self._all[0] < SERVICE_TIME_TTL:
+            return self._all[1]
+        means = forecast.service_times(office, tx.mean_service_times(now - SERVICE_TIME_WINDOW))
+        self._all = (now, means)
+        return means
 
     def mean(self, tx: Unit, service: str, now: float) -> float | None:
         cached = self._means.get(service)
@@ -53,16 +62,50 @@ def forecast_ticket(
     ticket: Ticket,
     now: float,
 ) -> tuple[int, float]:
-    """People ahead of ``ticket`` and its expected wait, from the live state."""
-    desks = forecast.serving_desks(office, tx.windows(), ticket.service)
-    ahead = forecast.people_ahead(policy, desks, tx.waiting(office.day_of(now)), ticket, now)
-    mean = times.mean(tx, ticket.service, now)
-    per_visitor = mean if mean is not None else ticket.service_target
+    """People ahead of ``ticket`` and its expected wait, from the live state: predicted by
+    replaying the queue on the open windows (docs/prediction.md); the naive estimate if no
+    open window will call it."""
+    windows = tx.windows()
+    waiting = tx.waiting(office.day_of(now))
+    desks = forecast.serving_desks(office, windows, ticket.service)
+    ahead = forecast.people_ahead(policy, desks, waiting, ticket, now)
+    means = times.all(tx, office, now)
+    states = forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now)
+    predicted = forecast.predicted_wait(policy, states, waiting, ticket, means, now,
+                                        expected_streams(office, tx, now))
+    if predicted is not None:
+        return ahead, predicted
+    per_visitor = means.get(ticket.service, ticket.service_target)
     return ahead, forecast.expected_wait(ahead, per_visitor, len(desks))
 
 
-def queue_summaries(office: Office, tx: Unit, now: float) -> list[dict[str, object]]:
-    return forecast.queue_summaries(office, tx.windows(), tx.waiting_counts(office.day_of(now)))
+def expected_streams(office: Office, tx: Unit, now: float) -> list[prediction.Stream]:
+    """Visitors expected to arrive and go ahead (out of turn, bookings not yet checked in).
+    A hook: none yet; booked visitors already in the queue are in the replay as tickets."""
+    return []
+
+
+def _currents_by_window(tx: Unit, windows: list[Window]) -> dict[int, Ticket]:
+    return {w.number: t for w in windows
+            if w.ticket_id is not None and (t := tx.ticket(w.ticket_id)) is not None}
+
+
+def queue_summaries(
+    office: Office, tx: Unit, now: float, times: ServiceTimes | None = None
+) -> list[dict[str, object]]:
+    """Per service: how many wait, and the predicted wait of a newcomer."""
+    windows = tx.windows()
+    waiting = tx.waiting(office.day_of(now))
+    summaries = forecast.queue_summaries(office, windows, tx.waiting_counts(office.day_of(now)))
+    means = (times or ServiceTimes()).all(tx, office, now)
+    states = forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now)
+    predicted = forecast.newcomer_waits(office, dispatch.policy_for(office), states, waiting,
+                                        means, now, expected_streams(office, tx, now))
+    for summary in summaries:
+        code = str(summary["service"])
+        if code in predicted:
+            summary["expected_wait"] = predicted[code]
+    return summaries
 
 
 class QueueReader:
@@ -90,7 +133,8 @@ class QueueReader:
                     if self.office.window(w.number)
                 ],
                 "waiting": [ticket_payload(t, now) for t in tx.waiting(self.office.day_of(now))],
-                "queues": queue_summaries(self.office, tx, now),  # type: ignore[typeddict-item]
+                "queues": queue_summaries(  # type: ignore[typeddict-item]
+                    self.office, tx, now, self.times),
                 "recent_calls": [ticket_payload(t, now) for t in tx.recent_calls(
                     self.office.day_of(now), RECENT_CALLS)],
             }

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-SERVER_COMMANDS = ("serve", "demo", "user", "token", "simulate", "check-config")
+SERVER_COMMANDS = ("serve", "demo", "user", "token", "simulate", "check-config",
+                   "seed-history")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
             "  user add      create or update a staff account\n"
             "  token add     create a device token (kiosk, board, bridge)\n"
             "  simulate      compare dispatch policies on a simulated office day\n"
+            "  seed-history  fill a database with synthetic history (--days N --per-day M)\n"
             "  check-config  validate an office TOML file\n"
             "  kiosk         run the ticket kiosk agent (touch page, printer, buttons)\n"
             "  bridge        drive the LED boards, keypads, staff-call buttons and rating pads\n"

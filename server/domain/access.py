@@ -26,14 +26,17 @@ EVENTS_READ = "events.read"
 ALERT_RAISE = "alert.raise"  # a staff-call button, a device reporting a fault
 ALERT_ACK = "alert.ack"  # see the hall's alerts and acknowledge them
 VISIT_RATE = "visit.rate"  # a rating pad's 1-5 for the visit at its window
+BOOKING_MANAGE = "booking.manage"  # book for a caller, see bookings with name and phone
+BOOKING_CHECK_IN = "booking.check_in"  # check a booked visitor in by code (kiosk, hall)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    ROLE_KIOSK: frozenset({QUEUE_READ, TICKET_ISSUE, ALERT_RAISE}),
+    ROLE_KIOSK: frozenset({QUEUE_READ, TICKET_ISSUE, ALERT_RAISE, BOOKING_CHECK_IN}),
     ROLE_BOARD: frozenset({QUEUE_READ}),
     ROLE_BRIDGE: frozenset({QUEUE_READ, WINDOW_ACT, ALERT_RAISE, VISIT_RATE}),
     ROLE_CONSULTANT: frozenset({QUEUE_READ, TICKET_READ, WINDOW_ACT}),
     ROLE_HALL: frozenset(
-        {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL, ALERT_ACK}
+        {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL, ALERT_ACK,
+         BOOKING_MANAGE, BOOKING_CHECK_IN}
     ),
     ROLE_HEAD: frozenset({QUEUE_READ, TICKET_READ, EVENTS_READ, ALERT_ACK}),
     ROLE_ADMIN: frozenset(
@@ -49,6 +52,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             ALERT_RAISE,
             ALERT_ACK,
             VISIT_RATE,
+            BOOKING_MANAGE,
+            BOOKING_CHECK_IN,
         }
     ),
 }

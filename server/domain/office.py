@@ -15,7 +15,15 @@ from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from server.domain.schedule import Schedule
 
@@ -137,6 +145,34 @@ class Alerts(Model):
     lunch_max_min: Minutes = 60.0
 
 
+class BookableService(Model):
+    """A service that takes pre-booked visits: ``capacity`` windows per slot of ``slot_min``."""
+
+    code: Code
+    capacity: int = Field(default=1, ge=1, le=50)
+    slot_min: Minutes = 15.0
+
+
+class Booking(Model):
+    """Pre-booking (seed 002): which services take bookings and the rules of check-in.
+
+    Personal data (name and phone) is kept ``retention_days`` after the visit, then purged.
+    """
+
+    enabled: bool = False
+    services: list[BookableService] = Field(default_factory=list)
+    horizon_days: int = Field(default=14, ge=1, le=90)
+    early_min: float = Field(default=15.0, ge=0, le=240)
+    late_min: float = Field(default=10.0, ge=0, le=240)
+    retention_days: int = Field(default=30, ge=0, le=3650)
+    reminder_hours: float = Field(default=24.0, ge=0, le=168)
+    reminder_file: str = ""  # empty: reminders go to the log
+    max_per_phone: int = Field(default=3, ge=1, le=50)
+
+    def service(self, code: str) -> BookableService | None:
+        return next((s for s in self.services if s.code == code), None)
+
+
 DEFAULT_SEGMENTS = (
     Segment(code="individual", name="Физические лица", name_en="Individuals"),
     Segment(code="legal", name="Юридические лица и ИП", name_en="Legal entities"),
@@ -166,6 +202,13 @@ class Office(Model):
     schedule: Schedule = Schedule()
     board: Board = Board()
     alerts: Alerts = Alerts()
+    booking: Booking = Booking()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def bookings(self) -> bool:
+        """Whether visitors may book (the kiosk shows its check-in button when true)."""
+        return self.booking.enabled and bool(self.booking.services)
 
     @model_validator(mode="after")
     def _check_references(self) -> Office:
@@ -185,6 +228,10 @@ class Office(Model):
             for served in window.services:
                 if served.code not in services:
                     raise ValueError(f"window {window.number}: unknown service {served.code!r}")
+        _require_unique("booking.services", [s.code for s in self.booking.services])
+        for bookable in self.booking.services:
+            if bookable.code not in services:
+                raise ValueError(f"booking: unknown service {bookable.code!r}")
         _check_timezone(self.timezone)
         return self
 

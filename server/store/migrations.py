@@ -129,10 +129,47 @@ def _ratings(db: sqlite_utils.Database) -> None:
     db["tickets"].add_column("rating", int)
 
 
+def _bookings(db: sqlite_utils.Database) -> None:
+    db["bookings"].create(
+        {
+            "id": int,
+            "code": str,
+            "service": str,
+            "day": str,
+            "slot_at": float,
+            "slot_end": float,
+            "status": str,
+            "name": str,
+            "phone": str,
+            "channel": str,
+            "created_at": float,
+            "checked_in_at": float,
+            "ticket_id": int,
+            "reminded_at": float,
+            "closed_at": float,
+            "purged_at": float,
+        },
+        pk="id",
+        not_null={"code", "service", "day", "slot_at", "slot_end", "status", "created_at"},
+    )
+    db["bookings"].create_index(["code"], unique=True)
+    db["bookings"].create_index(["service", "slot_at"])
+    db["bookings"].create_index(["slot_at"])
+
+
+def _report_rollups(db: sqlite_utils.Database) -> None:
+    """One row per closed office day: its report rollup (server.domain.metrics) as JSON."""
+    db["report_rollups"].create(
+        {"day": str, "version": int, "data": str, "built_at": float}, pk="day"
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_alerts", _alerts),
     ("0003_ratings", _ratings),
+    ("0004_bookings", _bookings),
+    ("0005_report_rollups", _report_rollups),
 ]
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from server.domain.alerts import Alert, AlertKind
+from server.domain.booking import HOLDS_PLACE, Booking, BookingStatus
 from server.domain.events import Event
 from server.domain.tickets import Ticket, TicketStatus
 from server.domain.windows import PauseReason, Window, WindowState
@@ -87,7 +88,91 @@ def _window_from_row(row: sqlite3.Row) -> Window:
     )
 
 
-class SqliteUnit:
+BOOKING_COLUMNS = [f.name for f in fields(Booking)]
+BOOKING_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in BOOKING_COLUMNS) + " FROM bookings"
+_HOLDING = tuple(s.value for s in HOLDS_PLACE)
+
+
+def _booking_from_row(row: sqlite3.Row) -> Booking:
+    values = dict(row)
+    return Booking(**{**values, "status": BookingStatus(values["status"])})
+
+
+class SqliteBookings:
+    """Pre-bookings inside one transaction (mixed into ``SqliteUnit``)."""
+
+    conn: sqlite3.Connection
+
+    def insert_booking(self, booking: Booking) -> int:
+        row = {c: getattr(booking, c) for c in BOOKING_COLUMNS if c != "id"}
+        row["status"] = booking.status.value
+        columns = ", ".join(f'"{c}"' for c in row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.conn.execute(
+            f"INSERT INTO bookings ({columns}) VALUES ({marks})", tuple(row.values())
+        )
+        return int(cursor.lastrowid or 0)
+
+    def update_booking(self, booking: Booking) -> None:
+        row = {c: getattr(booking, c) for c in BOOKING_COLUMNS if c != "id"}
+        row["status"] = booking.status.value
+        sets = ", ".join(f'"{c}" = ?' for c in row)
+        self.conn.execute(f"UPDATE bookings SET {sets} WHERE id = ?",
+                          (*row.values(), booking.id))
+
+    def booking_by_code(self, code: str) -> Booking | None:
+        row = self.conn.execute(f"{BOOKING_SELECT} WHERE code = ?", (code,)).fetchone()
+        return _booking_from_row(row) if row else None
+
+    def bookings_on(self, day: str, service: str | None = None) -> list[Booking]:
+        sql, args = f"{BOOKING_SELECT} WHERE day = ?", [day]
+        if service is not None:
+            sql, args = sql + " AND service = ?", [*args, service]
+        rows = self.conn.execute(sql + " ORDER BY slot_at, id", args).fetchall()
+        return [_booking_from_row(r) for r in rows]
+
+    def places_taken(self, service: str, day: str) -> dict[float, int]:
+        """Slot start → bookings holding a place in it."""
+        rows = self.conn.execute(
+            "SELECT slot_at, COUNT(*) FROM bookings WHERE service = ? AND day = ?"
+            f" AND status IN ({', '.join('?' for _ in _HOLDING)}) GROUP BY slot_at",
+            (service, day, *_HOLDING),
+        ).fetchall()
+        return {float(r[0]): int(r[1]) for r in rows}
+
+    def active_bookings_of(self, phone: str, since: float) -> int:
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM bookings WHERE phone = ? AND slot_at >= ? AND status = ?",
+            (phone, since, BookingStatus.BOOKED.value),
+        ).fetchone()
+        return int(row[0])
+
+    def bookings_booked_before(self, before: float) -> list[Booking]:
+        rows = self.conn.execute(
+            f"{BOOKING_SELECT} WHERE status = ? AND slot_at < ? ORDER BY slot_at",
+            (BookingStatus.BOOKED.value, before),
+        ).fetchall()
+        return [_booking_from_row(r) for r in rows]
+
+    def bookings_to_remind(self, start: float, until: float) -> list[Booking]:
+        rows = self.conn.execute(
+            f"{BOOKING_SELECT} WHERE status = ? AND reminded_at IS NULL"
+            " AND slot_at >= ? AND slot_at < ? ORDER BY slot_at",
+            (BookingStatus.BOOKED.value, start, until),
+        ).fetchall()
+        return [_booking_from_row(r) for r in rows]
+
+    def purge_bookings(self, before: float, now: float) -> int:
+        """Forget the name and phone of visits that started before ``before``."""
+        cursor = self.conn.execute(
+            "UPDATE bookings SET name = NULL, phone = NULL, purged_at = ?"
+            " WHERE slot_at < ? AND purged_at IS NULL",
+            (now, before),
+        )
+        return cursor.rowcount
+
+
+class SqliteUnit(SqliteBookings):
     """The queue's view of the database inside one transaction."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -155,6 +240,11 @@ class SqliteUnit:
             f"{TICKET_SELECT} WHERE status = 'waiting' AND day = ? ORDER BY queue_since, id",
             (day,),
         ).fetchall()
+        return [_ticket_from_row(r) for r in rows]
+
+    def tickets_of_day(self, day: str) -> list[Ticket]:
+        """Every ticket of office day ``day``, whatever its status (the dashboard's figures)."""
+        rows = self.conn.execute(f"{TICKET_SELECT} WHERE day = ? ORDER BY id", (day,)).fetchall()
         return [_ticket_from_row(r) for r in rows]
 
     def waiting_before(self, day: str) -> list[Ticket]:
@@ -261,6 +351,15 @@ class SqliteUnit:
         ).fetchone()
         return float(row[0]) if row[0] is not None else None
 
+    def mean_service_times(self, since: float) -> dict[str, float]:
+        """Mean visit per service over visits started since ``since``."""
+        rows = self.conn.execute(
+            "SELECT service, avg(finished_at - started_at) FROM tickets"
+            " WHERE status = 'done' AND started_at >= ? GROUP BY service",
+            (since,),
+        ).fetchall()
+        return {r[0]: float(r[1]) for r in rows if r[1] is not None}
+
     def consultant_day(self, day: str, username: str) -> dict[str, object]:
         """A consultant's office day so far, for their own desk. Visits are counted for the
         consultant who finished them (or marked the no-show)."""
@@ -278,6 +377,69 @@ class SqliteUnit:
             "mean_service": float(row[2]) if row[2] is not None else None,
             "within_target": int(row[3] or 0) / served if served else None,
         }
+
+    # Reports (server.reports) -----------------------------------------------------------
+
+    def day_tickets(self, day: str) -> Iterator[dict[str, object]]:
+        """The office day's tickets as plain rows, streamed from the cursor."""
+        cursor = self.conn.execute(
+            "SELECT issued_at, first_called_at, called_at, started_at, finished_at, status,"
+            " service, segment, category, window, user, wait_target, service_target, recalls,"
+            " postponements, transfers, rating FROM tickets WHERE day = ? ORDER BY id",
+            (day,),
+        )
+        for row in cursor:
+            yield dict(row)
+
+    def visits(self, first_day: str, last_day: str) -> Iterator[dict[str, object]]:
+        """The raw visit log of the days ``first_day``..``last_day``, streamed."""
+        cursor = self.conn.execute(
+            "SELECT id, day, label, service, segment, category, source, status, issued_at,"
+            " first_called_at, called_at, started_at, finished_at, window, user, wait_target,"
+            " service_target, recalls, postponements, transfers, outcome, topics, rating"
+            " FROM tickets WHERE day BETWEEN ? AND ? ORDER BY day, id",
+            (first_day, last_day),
+        )
+        for row in cursor:
+            yield dict(row)
+
+    def events_between(self, start: float, end: float) -> Iterator[dict[str, object]]:
+        """Logged events with start <= at < end, in log order, streamed."""
+        cursor = self.conn.execute(
+            "SELECT at, kind, window, user, data FROM events WHERE at >= ? AND at < ?"
+            " ORDER BY seq",
+            (start, end),
+        )
+        for row in cursor:
+            data = row["data"]
+            yield {"at": row["at"], "kind": row["kind"], "window": row["window"],
+                   "user": row["user"], "data": json.loads(data) if data != "{}" else {}}
+
+    def rollups(self, first_day: str, last_day: str, version: int) -> Iterator[tuple[str, str]]:
+        """Stored day rollups (day, JSON) of the given version, streamed."""
+        cursor = self.conn.execute(
+            "SELECT day, data FROM report_rollups WHERE day BETWEEN ? AND ? AND version = ?"
+            " ORDER BY day",
+            (first_day, last_day, version),
+        )
+        for row in cursor:
+            yield row[0], row[1]
+
+    def save_rollup(self, day: str, version: int, data: str, now: float) -> None:
+        self.conn.execute(
+            "INSERT INTO report_rollups (day, version, data, built_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (day) DO UPDATE SET version = excluded.version,"
+            " data = excluded.data, built_at = excluded.built_at",
+            (day, version, data, now),
+        )
+
+    def ticket_days(self, first_day: str, last_day: str) -> list[str]:
+        """The days in the range on which any ticket was issued."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT day FROM tickets WHERE day BETWEEN ? AND ? ORDER BY day",
+            (first_day, last_day),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     # Alerts -----------------------------------------------------------------------------
 

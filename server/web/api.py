@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from server import contract as c
 from server.alerts import AlertService, alert_payload
 from server.contract import API_PREFIX
+from server.dashboard import Dashboard
 from server.domain.access import QUEUE_READ, TICKET_ISSUE_SPECIAL, Actor
 from server.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from server.domain.tickets import Ticket
@@ -317,6 +318,12 @@ def window_move(number: int, move: str) -> ResponseReturnValue:
     if isinstance(result, Ticket):
         return {"ticket": staff_ticket_payload(result, now)}
     return {"window": window_payload(result, queue.office, None, now)}
+
+
+@api.get("/dashboard")
+def dashboard() -> ResponseReturnValue:
+    """The office head's live dashboard: today's figures, queues, windows, alerts."""
+    return Dashboard(_reader()).read(_actor())
 
 
 # Alerts ----------------------------------------------------------------------------------

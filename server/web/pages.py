@@ -16,7 +16,14 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from server import contract
-from server.domain.access import ALERT_ACK, TICKET_ISSUE_SPECIAL, WINDOW_ACT, Actor
+from server.domain.access import (
+    ALERT_ACK,
+    BOOKING_MANAGE,
+    EVENTS_READ,
+    TICKET_ISSUE_SPECIAL,
+    WINDOW_ACT,
+    Actor,
+)
 from server.domain.errors import UnknownTicket
 from server.web.auth import resolve_actor
 from server.web.i18n import catalog_for
@@ -113,6 +120,73 @@ def console() -> ResponseReturnValue:
         "may_issue": actor.can(TICKET_ISSUE_SPECIAL),
     })
 
+
+@pages.get("/dashboard")
+def dashboard() -> ResponseReturnValue:
+    """The office head's live dashboard: queues, windows, today's figures, alerts."""
+    actor = staff_or_login(EVENTS_READ)
+    if not isinstance(actor, Actor):
+        return actor
+    office = current_app.extensions["talon"].reader.office
+    return render_page("dashboard.html", "dashboard", config={
+        "user": actor.name, "role": actor.role,
+        "services": [{"code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix}
+                     for s in office.services],
+    })
+
+
+@pages.get("/staffing")
+def staffing() -> ResponseReturnValue:
+    """The office head's staffing advice: windows per hour of next week, advised and actual."""
+    actor = staff_or_login(EVENTS_READ)
+    if not isinstance(actor, Actor):
+        return actor
+    office = current_app.extensions["talon"].reader.office
+    return render_page("staffing.html", "staffing", config={
+        "user": actor.name, "role": actor.role, "wait_target_min": office.targets.wait_min,
+    })
+
+
+def _booking_config() -> dict[str, Any]:
+    office = current_app.extensions["talon"].reader.office
+    return {
+        "services": [
+            {"code": s.code, "name": s.name, "name_en": s.name_en}
+            for s in office.services if office.bookings and office.booking.service(s.code)
+        ],
+        "horizon_days": office.booking.horizon_days,
+        "today": office.day_of(current_app.extensions["talon"].queue.clock()),
+    }
+
+
+@pages.get("/book")
+def book() -> ResponseReturnValue:
+    """The public booking page: choose a topic, day and time; book with consent; cancel."""
+    return render_page("book.html", "book", config=_booking_config())
+
+
+@pages.get("/bookings")
+def bookings() -> ResponseReturnValue:
+    """Contact-centre operators: book on a caller's behalf, the day's bookings."""
+    actor = staff_or_login(BOOKING_MANAGE)
+    if not isinstance(actor, Actor):
+        return actor
+    return render_page("bookings.html", "bookings", config={
+        **_booking_config(), "user": actor.name, "role": actor.role,
+    })
+
+
+@pages.get("/reports")
+def reports() -> ResponseReturnValue:
+    """The office head's reports: a day or period, figures, charts, exports."""
+    actor = staff_or_login(EVENTS_READ)
+    if not isinstance(actor, Actor):
+        return actor
+    return render_page("reports.html", "reports", config={
+        "user": actor.name, "role": actor.role,
+        "today": current_app.extensions["talon"].reader.office.day_of(
+            current_app.extensions["talon"].queue.clock()),
+    })
 
 # Boards ----------------------------------------------------------------------------------
 

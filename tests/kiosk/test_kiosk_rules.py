@@ -105,7 +105,7 @@ def test_the_demo_menu_has_groups_where_the_office_groups_services() -> None:
     assert menu.topic("billing") == Topic("billing", "Р", "Счета, начисления, перерасчёт",
                                           "Bills, charges, recalculation")
     assert [c.code for c in menu.categories] == ["disability", "veteran"]
-    assert menu.check_in is False  # no bookings yet: the entry stays hidden
+    assert menu.check_in is True  # the demo office takes bookings (/office: bookings)
     assert menu_json(menu)["items"][2]["topics"][0]["prefix"] == "Д"
 
 

@@ -279,3 +279,28 @@ def test_bad_scenario_through_the_command_line(
 def test_days_below_one_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="at least 1"):
         sim.run_scenario_file(write_scenario(tmp_path), days=0)
+
+
+# --- the expected-wait prediction ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_prediction_at_issue_beats_the_naive_baseline(path: Path) -> None:
+    results = by_policy(sim.run_scenario(scenarios.load_scenario(path), days=20, seed=7))
+    error = sim.prediction_error(results["target"])
+    assert error is not None and error.tickets == results["target"].count()
+    assert sim.prediction_error(results["fifo"]) is None  # only the server's policy
+    assert error.mae < 0.8 * error.baseline_mae
+    assert error.within_5 > error.baseline_within_5
+    if path.stem == "calm_day":
+        assert error.mae <= 3 * 60
+
+
+def test_simulate_report_shows_prediction_error_and_baseline(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["simulate", str(PEAK), "--days", "2", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "expected wait shown at issue (target policy" in out
+    assert "MAE min" in out and "within ±5 min" in out
+    assert "prediction (replay)" in out and "baseline (ahead×mean÷n)" in out

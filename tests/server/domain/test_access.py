@@ -9,6 +9,8 @@ from server.domain import access
 from server.domain.access import (
     ALERT_ACK,
     ALERT_RAISE,
+    BOOKING_CHECK_IN,
+    BOOKING_MANAGE,
     EVENTS_READ,
     PERMISSIONS,
     QUEUE_READ,
@@ -30,12 +32,12 @@ EVERY_PERMISSION = frozenset(
 )
 
 EXPECTED = {
-    "kiosk": {QUEUE_READ, TICKET_ISSUE, ALERT_RAISE},
+    "kiosk": {QUEUE_READ, TICKET_ISSUE, ALERT_RAISE, BOOKING_CHECK_IN},
     "board": {QUEUE_READ},
     "bridge": {QUEUE_READ, WINDOW_ACT, ALERT_RAISE, VISIT_RATE},
     "consultant": {QUEUE_READ, TICKET_READ, WINDOW_ACT},
     "hall": {QUEUE_READ, TICKET_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL,
-             ALERT_ACK},
+             ALERT_ACK, BOOKING_MANAGE, BOOKING_CHECK_IN},
     "head": {QUEUE_READ, TICKET_READ, EVENTS_READ, ALERT_ACK},
     "admin": set(EVERY_PERMISSION),
 }
@@ -44,7 +46,8 @@ EXPECTED = {
 def test_every_permission_constant_is_found() -> None:
     assert EVERY_PERMISSION == {
         QUEUE_READ, TICKET_ISSUE, TICKET_ISSUE_SPECIAL, TICKET_CANCEL, WINDOW_ACT, WINDOW_ANY,
-        EVENTS_READ, TICKET_READ, ALERT_RAISE, ALERT_ACK, VISIT_RATE,
+        EVENTS_READ, TICKET_READ, ALERT_RAISE, ALERT_ACK, VISIT_RATE, BOOKING_MANAGE,
+        BOOKING_CHECK_IN,
     }
 
 
@@ -70,6 +73,8 @@ def test_kiosk_may_issue_but_not_act_at_windows() -> None:
     assert not kiosk.can(WINDOW_ACT)
     assert not kiosk.can(TICKET_ISSUE_SPECIAL)  # a kiosk cannot make anyone VIP
     assert not kiosk.can(TICKET_CANCEL)
+    assert kiosk.can(BOOKING_CHECK_IN)  # a booked visitor checks in by code
+    assert not kiosk.can(BOOKING_MANAGE)  # but a kiosk never sees names and phones
 
 
 def test_board_only_reads_the_queue() -> None:

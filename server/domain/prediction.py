@@ -1,0 +1,144 @@
+"""Expected wait: when each waiting ticket will be called, from the live state.
+
+This module owns the prediction; ``forecast`` builds its inputs from windows and the office.
+The prediction is a small deterministic replay of the queue under the very dispatch policy
+the server runs: every serving desk becomes free when its current visitor is expected to
+leave (the mean service time of that visitor's topic, less the time already spent, never
+less than ``MIN_REMAINING`` of it); then, desk by desk in the order they free up, the policy
+picks the next visitor, who keeps the desk for his topic's mean service time. Visitors
+expected to arrive meanwhile (``Stream``: out-of-turn visitors, pre-booked visitors,
+ordinary newcomers at their historical rate) join the replay at evenly spaced instants, so
+those who will go ahead (out of turn, bookings, and newcomers passing a ticket that missed
+its target) delay the others as they would. A *probe* is a newcomer with no service time:
+it is called when a desk would first take it, without holding anyone up, which gives the
+expected wait of a ticket not yet issued (the kiosk, the board).
+
+Pure: works on domain objects only; no clock, no storage. Durations are float seconds.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from server.domain import dispatch
+from server.domain.tickets import Ticket, TicketStatus
+
+HORIZON = 6 * 3600.0  # nobody is replayed further ahead than this
+PAUSE_EXPECTED = 45 * 60.0  # a paused window is expected back this long after it paused
+MIN_REMAINING = 0.3  # share of a mean visit still expected when the visit is overdue
+
+
+@dataclass(frozen=True)
+class DeskState:
+    """A window that will call visitors: what it serves and when it is free next."""
+
+    desk: dispatch.Desk
+    free_at: float
+    away: tuple[tuple[float, float], ...] = ()  # planned absences (a roster's lunches)
+    leaves: float | None = None  # calls nobody from then on (end of a rostered shift)
+
+    def next_call(self, at: float) -> float | None:
+        """The earliest moment from ``at`` the desk may call, or None once it has left."""
+        for start, end in sorted(self.away):
+            if start <= at < end:
+                at = end
+        return None if self.leaves is not None and at >= self.leaves else at
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Visitors expected to arrive: ``rate`` per second like ``prototype`` (topic, targets,
+    category, priority). A booking is a stream of one at its slot (``at``)."""
+
+    prototype: Ticket
+    rate: float = 0.0
+    at: float | None = None
+    end: float | None = None  # no arrivals after this (closing time)
+
+
+def remaining(mean: float, elapsed: float) -> float:
+    """Expected time left of a visit ``elapsed`` seconds old whose topic takes ``mean``."""
+    return max(mean - elapsed, MIN_REMAINING * mean)
+
+
+def arrivals(streams: Iterable[Stream], now: float, until: float) -> list[Ticket]:
+    """Expected arrivals between ``now`` and ``until``, evenly spaced, as waiting tickets
+    with negative ids (never a real ticket's)."""
+    made: list[Ticket] = []
+    for stream in streams:
+        if stream.at is not None:
+            moments = [stream.at] if now <= stream.at < until else []
+        elif stream.rate > 0:
+            gap = 1.0 / stream.rate
+            last = until if stream.end is None else min(until, stream.end)
+            count = max(0, int((last - now) * stream.rate + 0.5))
+            moments = [now + (k + 0.5) * gap for k in range(count)]
+        else:
+            moments = []
+        for at in moments:
+            made.append(replace(stream.prototype, id=-(len(made) + 1), issued_at=at,
+                                queue_since=at, status=TicketStatus.WAITING))
+    return sorted(made, key=lambda t: t.issued_at)
+
+
+def predict_calls(
+    policy: dispatch.Policy,
+    desks: Sequence[DeskState],
+    waiting: Iterable[Ticket],
+    now: float,
+    service_time: Mapping[str, float],
+    *,
+    streams: Sequence[Stream] = (),
+    probes: Sequence[Ticket] = (),
+    wanted: Iterable[int] | None = None,
+) -> dict[int, float]:
+    """When each waiting ticket (and each probe, by its id) is expected to be called.
+
+    ``service_time`` gives the mean visit per topic (a topic missing from it takes the
+    ticket's service target). The replay stops once every ticket in ``wanted`` (default:
+    all waiting tickets and probes) is called; a ticket no desk will call is left out.
+    """
+    queue = {t.id or 0: t for t in waiting if t.status is TicketStatus.WAITING}
+    zero = {p.id or 0 for p in probes}
+    queue.update({p.id or 0: p for p in probes})
+    pending = set(queue) if wanted is None else set(wanted) & set(queue)
+    future = arrivals(streams, now, now + HORIZON)
+    future.reverse()  # pop() gives the next arrival
+    free = [(max(now, d.free_at), i, d.desk) for i, d in enumerate(desks)]
+    heapq.heapify(free)
+    calls: dict[int, float] = {}
+    while free and pending:
+        at, order, desk = heapq.heappop(free)
+        if at > now + HORIZON:
+            break
+        state = desks[order]
+        if (ready := state.next_call(at)) is None:
+            continue
+        if ready > at:
+            heapq.heappush(free, (ready, order, desk))
+            continue
+        while future and future[-1].issued_at <= at:
+            arrival = future.pop()
+            queue[arrival.id or 0] = arrival
+        ticket = dispatch.choose(policy, desk, queue.values(), at)
+        if ticket is None:
+            if future:  # idle until someone it may serve could have arrived
+                heapq.heappush(free, (future[-1].issued_at, order, desk))
+            continue
+        ident = ticket.id or 0
+        del queue[ident]
+        calls[ident] = at
+        pending.discard(ident)
+        took = 0.0 if ident in zero else service_time.get(ticket.service,
+                                                          ticket.service_target)
+        heapq.heappush(free, (at + took, order, desk))
+    return {i: at for i, at in calls.items() if i > 0 or i in zero}
+
+
+def expected_waits(
+    calls: Mapping[int, float], tickets: Iterable[Ticket], now: float
+) -> dict[int, float]:
+    """Seconds from ``now`` until each ticket's predicted call (0 if it is due already)."""
+    return {t.id or 0: max(0.0, calls[t.id or 0] - now) for t in tickets if t.id in calls}
