@@ -184,6 +184,9 @@ def _demo(args: argparse.Namespace) -> None:
     out.write(f"  Start page          {base}/\n")
     out.write(f"  Consultant desk     {base}/desk  (log in as ivanova, petrov or sidorova)\n")
     out.write(f"  Hall console        {base}/console  (log in as hall)\n")
+    out.write(f"  Head's dashboard    {base}/dashboard  (log in as head; also /reports, "
+              "/staffing)\n")
+    out.write(f"  Pre-booking         {base}/book  (operators: {base}/bookings as hall)\n")
     out.write(f"  Hall board (TV)     {base}/board#token={board}\n")
     out.write(f"  Window screen       {base}/board/window/{first_window}#token={board}\n")
     if args.kiosk:

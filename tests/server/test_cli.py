@@ -141,7 +141,7 @@ def test_demo_creates_the_office_and_prints_urls(tmp_path: Path) -> None:
         assert "ivanova (consultant)" in text
         base = f"http://127.0.0.1:{port}"
         urls = {word for line in lines for word in line.split() if word.startswith(base)}
-        for path in ("/desk", "/console", "/board#token=demo-board-hall",
+        for path in ("/desk", "/console", "/dashboard", "/book", "/board#token=demo-board-hall",
                      "/board/window/1#token=demo-board-hall"):
             assert base + path in urls, path
         assert (tmp_path / "var" / "office.toml").exists()
