@@ -76,10 +76,11 @@ def play_morning(base: str, clock: Clock) -> None:
     clock.now += 30.0
 
 
-def settle(page: Page) -> None:
-    """Connected, fonts loaded, nothing pending."""
+def settle(page: Page, live: bool = True) -> None:
+    """Connected (for live pages), fonts loaded, nothing pending."""
     try:
-        page.wait_for_function("document.body.dataset.connected === 'yes'", timeout=15000)
+        if live:
+            page.wait_for_function("document.body.dataset.connected === 'yes'", timeout=15000)
     except PlaywrightTimeout as exc:
         raise RuntimeError(f"{page.url} did not connect to the server") from exc
     page.wait_for_load_state("networkidle")
@@ -92,19 +93,21 @@ def photograph(base: str, out: Path) -> list[Path]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=CHROMIUM_ARGS)
         try:
-            def staff_page(user: str, path: str, name: str) -> None:
+            def staff_page(user: str, path: str, name: str, live: bool = True) -> None:
                 context = browser.new_context(viewport=LANDSCAPE)
                 context.request.post(f"{base}/api/v1/auth/login",
                                      data={"username": user, "password": PASSWORD})
                 page = context.new_page()
                 page.goto(base + path)
-                settle(page)
+                settle(page, live)
                 shots.append(out / name)
                 page.screenshot(path=str(shots[-1]))
                 context.close()
 
             staff_page("ivanova", "/desk/2", "desk.png")
             staff_page("hall", "/console", "console.png")
+            staff_page("head", "/dashboard", "dashboard.png")
+            staff_page("hall", "/bookings", "bookings.png", live=False)
             for viewport, name, path in (
                 (LANDSCAPE, "board.png", "/board"),
                 (PORTRAIT, "board-portrait.png", "/board"),
@@ -138,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings, clock=clock)
         accounts = app.extensions["talon"].accounts
         for username, role in (("ivanova", "consultant"), ("petrov", "consultant"),
-                               ("sidorova", "consultant"), ("hall", "hall")):
+                               ("sidorova", "consultant"), ("hall", "hall"),
+                               ("head", "head")):
             accounts.add_user(username, PASSWORD, role)
         accounts.add_token("kiosk-1", "kiosk", token=KIOSK_TOKEN)
         accounts.add_token("board-hall", "board", token=BOARD_TOKEN)
