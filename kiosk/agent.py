@@ -12,6 +12,10 @@ One worker thread does everything that talks to the server or the printer, in or
    ``printed`` after). A printer failure after issuing leaves the visitor's place: the label
    is shown on screen to be written down and reported to the hall console.
 
+A pre-booked visitor's code (``check_in``) takes the same path as a journal entry of kind
+``check_in``, sent to the server's check-in instead of ``POST /tickets``; its refusals (too
+early, unknown code...) are final (``kiosk.booking_code``).
+
 A restart (power cut, ``kill -9``) simply resumes: the worker's first cycle finds the
 unfinished entries and applies the same rule (``kiosk.journal.next_step``).
 
@@ -31,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kiosk import booking_code
 from kiosk.errors import (
     InvalidTicket,
     IssueRefused,
@@ -88,6 +93,8 @@ class Server(Protocol):
     def snapshot(self) -> dict[str, Any]: ...
 
     def issue(self, service: str, category: str | None, key: str) -> dict[str, Any]: ...
+
+    def check_in(self, code: str, key: str) -> dict[str, Any]: ...
 
     def staff_call(self, button: str) -> dict[str, Any]: ...
 
@@ -266,6 +273,31 @@ class KioskAgent:
                                     source)
         log.info("request %d (%s%s) from %s journaled", entry.id, service,
                  f", out of turn: {category}" if category else "", source)
+        self._changed(wake=True)
+        return entry
+
+    def check_in(self, code: str, source: str = "screen") -> Entry:
+        """Accept a pre-booked visitor's code: checked like a ticket request (printer, link,
+        hours), journaled with a fresh key as a ``check_in`` entry, handed to the worker.
+        IssueRefused (nothing recorded) when the kiosk cannot issue now, the office takes no
+        bookings, or the typed text cannot be a booking code (``invalid_code``)."""
+        self.refresh_printer()
+        with self._cond:
+            mode = mode_of(self._status())
+            menu = self._menu
+        if mode is not Mode.READY:
+            log.info("%s: no check-in: %s", source, REFUSALS[mode])
+            raise IssueRefused(mode.value, REFUSALS[mode])
+        assert menu is not None
+        if not menu.check_in:
+            raise IssueRefused("unavailable", "the office takes no bookings")
+        canonical = booking_code.normalize_code(code)
+        if canonical is None:
+            log.info("%s: check-in with a malformed code", source)
+            raise IssueRefused("invalid_code", "a booking code has 8 letters and digits")
+        entry = self.journal.append(self._new_key(), EntryKind.CHECK_IN, "", None, source,
+                                    code=canonical)
+        log.info("check-in %d from %s journaled", entry.id, source)
         self._changed(wake=True)
         return entry
 
@@ -484,7 +516,10 @@ class KioskAgent:
     def _send(self, entry: Entry) -> Entry | None:
         self.journal.count_attempt(entry.id)
         try:
-            answer = self.server.issue(entry.service, entry.category, entry.key)
+            if entry.kind is EntryKind.CHECK_IN:
+                answer = self.server.check_in(entry.code or "", entry.key)
+            else:
+                answer = self.server.issue(entry.service, entry.category, entry.key)
         except ServerUnreachable as exc:
             log.warning("request %d: no answer from the server (attempt %d), kept to resend",
                         entry.id, entry.attempts + 1)
@@ -494,17 +529,44 @@ class KioskAgent:
         except ServerRefused as exc:
             return self._refused(entry, exc)
         self._link_ok()
-        answer = {**answer, "service_name": self._service_name(entry.service),
+        service = entry.service or str((answer.get("ticket") or {}).get("service", ""))
+        answer = {**answer, "service_name": self._service_name(service),
                   **self._look_fields()}
+        if self._checked_in_before(entry, answer):
+            return self._refused_again(entry, answer)
         entry = self.journal.move(entry.id, EntryState.ISSUED, answer=answer)
         log.info("request %d: ticket %s issued%s", entry.id, entry.label,
                  " (replayed)" if answer.get("replayed") else "")
         self._changed()
         return entry
 
+    def _checked_in_before(self, entry: Entry, answer: dict[str, Any]) -> bool:
+        """A check-in the server replayed whose ticket an earlier entry already has: the
+        same code typed again. Its ticket is not printed a second time."""
+        if entry.kind is not EntryKind.CHECK_IN or not answer.get("replayed"):
+            return False
+        ticket_id = (answer.get("ticket") or {}).get("id")
+        return ticket_id is not None and self.journal.holds_ticket(ticket_id, entry.id)
+
+    def _refused_again(self, entry: Entry, answer: dict[str, Any]) -> Entry:
+        label = (answer.get("ticket") or {}).get("label")
+        entry = self.journal.move(
+            entry.id, EntryState.REFUSED, answer=answer,
+            error={"code": booking_code.ALREADY_CHECKED_IN, "details": {"label": label},
+                   "message": f"this code was checked in already: ticket {label}"})
+        log.info("check-in %d: code used already (ticket %s), not printed again",
+                 entry.id, label)
+        self._changed()
+        return entry
+
     def _refused(self, entry: Entry, exc: ServerRefused) -> Entry:
         error = {"code": exc.error_code, "message": exc.message, "details": exc.details,
                  "status": exc.status}
+        if entry.kind is EntryKind.CHECK_IN:
+            reason = booking_code.refusal_reason(exc.status, exc.error_code, exc.details)
+            timezone = self._look_fields().get("timezone", "Europe/Moscow")
+            error.update(code=reason, server_code=exc.error_code,
+                         details=booking_code.refusal_details(reason, exc.details, timezone))
         with self._cond:  # one step for observers: refused, and (if so) closed
             entry = self.journal.move(entry.id, EntryState.REFUSED, error=error)
             if exc.error_code == "office_closed":

@@ -17,8 +17,14 @@ to disk) *before* the kiosk acts on it::
 * ``unprinted``: issued but not printed (printer failure, or the answer came too late for
   the visitor to be still waiting). The label is shown on screen and reported to the hall
   console. Final.
-* ``refused``: the server answered with a refusal (office closed, unknown service): nothing
-  was issued. Final.
+* ``refused``: the server answered with a refusal (office closed, unknown service; for a
+  check-in: too early, unknown code, cancelled): nothing was issued. Final. A check-in whose
+  ticket an earlier entry of this journal already has ends here too
+  (``already_checked_in``, the answer kept): a code typed twice prints one ticket.
+
+Entries are of three kinds (``EntryKind``): a visitor's request for a topic, a console
+print request, and a pre-booking check-in (sent to ``POST /bookings/check-in`` with the
+booking code instead of ``POST /tickets``). All follow the same states and the same rule.
 
 Exactly-once printing, as far as a printer allows: an entry found in ``printing`` after a
 restart (the power went while the ticket was being sent) is printed again when it is still
@@ -45,6 +51,7 @@ class EntryState(StrEnum):
 class EntryKind(StrEnum):
     VISITOR = "visitor"  # asked at this kiosk (touch screen or a button)
     CONSOLE = "console"  # the hall consultant issued it and asked this kiosk to print it
+    CHECK_IN = "check_in"  # a pre-booked visitor typed their code (``code``) at this kiosk
 
 
 FINAL = frozenset({EntryState.PRINTED, EntryState.UNPRINTED, EntryState.REFUSED})
@@ -68,7 +75,8 @@ def can_move(old: EntryState, new: EntryState) -> bool:
 @dataclass
 class Entry:
     """One ticket request. ``answer`` is the server's answer (or the console's print
-    request), ``error`` why it was refused or not printed."""
+    request), ``error`` why it was refused or not printed. A check-in entry carries the
+    booking ``code`` and no ``service`` until the server's answer names it."""
 
     id: int
     key: str
@@ -82,6 +90,7 @@ class Entry:
     attempts: int = 0
     answer: dict[str, Any] | None = None
     error: dict[str, Any] = field(default_factory=dict)
+    code: str | None = None
 
     @property
     def final(self) -> bool:

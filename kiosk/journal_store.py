@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS entries (
     updated_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     answer TEXT,
-    error TEXT NOT NULL DEFAULT '{}'
+    error TEXT NOT NULL DEFAULT '{}',
+    code TEXT
 );
 CREATE INDEX IF NOT EXISTS entries_open ON entries (state)
     WHERE state IN ('pending', 'issued', 'printing');
@@ -58,6 +59,7 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+            _add_code_column(self._db)
         except sqlite3.Error as exc:
             raise JournalError(f"journal {self.path}: {exc}") from exc
         self._db.row_factory = sqlite3.Row
@@ -69,17 +71,19 @@ class Journal:
 
     def append(self, key: str, kind: EntryKind, service: str, category: str | None,
                source: str, *, state: EntryState = EntryState.PENDING,
-               answer: dict[str, Any] | None = None) -> Entry:
+               answer: dict[str, Any] | None = None, code: str | None = None) -> Entry:
         """Record a new request (durably) and return it. A console print request starts as
-        ``issued`` with the ticket as its answer. JournalError if ``key`` is already there."""
+        ``issued`` with the ticket as its answer; a check-in carries the booking ``code``.
+        JournalError if ``key`` is already there."""
         now = self.clock()
         with self._lock:
             try:
                 cursor = self._db.execute(
                     "INSERT INTO entries (key, kind, service, category, source, state,"
-                    " created_at, updated_at, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " created_at, updated_at, answer, code)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (key, kind.value, service, category, source, state.value, now, now,
-                     None if answer is None else json.dumps(answer)))
+                     None if answer is None else json.dumps(answer), code))
             except sqlite3.IntegrityError:
                 raise JournalError(f"journal already has an entry with key {key!r}") from None
             row = self._db.execute("SELECT * FROM entries WHERE id = ?",
@@ -130,6 +134,17 @@ class Journal:
             row = self._db.execute("SELECT * FROM entries WHERE key = ?", (key,)).fetchone()
         return None if row is None else _entry(row)
 
+    def holds_ticket(self, ticket_id: object, other_than: int) -> bool:
+        """Whether an entry other than ``other_than`` got the server's ticket ``ticket_id``
+        that is printed or on its way to the printer (not refused, not left unprinted)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM entries WHERE id != ?"
+                " AND state IN ('issued', 'printing', 'printed')"
+                " AND json_extract(answer, '$.ticket.id') = ? LIMIT 1",
+                (other_than, ticket_id)).fetchone()
+        return row is not None
+
     def unfinished(self) -> list[Entry]:
         """Entries not in a final state, oldest first: the work left to do."""
         with self._lock:
@@ -163,4 +178,12 @@ def _entry(row: sqlite3.Row) -> Entry:
         attempts=row["attempts"],
         answer=None if row["answer"] is None else json.loads(row["answer"]),
         error=json.loads(row["error"]),
+        code=row["code"],
     )
+
+
+def _add_code_column(db: sqlite3.Connection) -> None:
+    """A journal written before check-in existed has no ``code`` column: add it."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
+    if "code" not in columns:
+        db.execute("ALTER TABLE entries ADD COLUMN code TEXT")

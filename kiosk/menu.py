@@ -5,10 +5,9 @@ button that opens a second level, placed where the group's first service is. A g
 service is shown as that service (a submenu of one button helps nobody). The out-of-turn
 entry lists the office's categories; with none configured it is not shown.
 
-Pre-booking check-in: the server has no booking API yet. ``check_in_available`` is the hook:
-it says yes once the office document carries a truthy ``bookings`` entry, and the page then
-shows «Я записан(а) заранее», whose screen sends the visitor to the hall consultant until a
-check-in request exists.
+Pre-booking check-in: ``check_in_available`` says yes when the office document carries a
+truthy ``bookings`` entry; the page then shows «Я записан(а) заранее», whose screen takes
+the booking code (``kiosk.agent.KioskAgent.check_in``).
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ class Menu:
 
 
 def check_in_available(office: Mapping[str, Any]) -> bool:
-    """Whether the office takes pre-booked visitors (the hook for the booking API)."""
+    """Whether the office takes pre-booked visitors (``bookings`` in the office document)."""
     return bool(office.get("bookings"))
 
 

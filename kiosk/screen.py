@@ -84,7 +84,12 @@ def job_view(entry: Entry, link: Link, service_name: str) -> dict[str, Any]:
     * ``printing``, ``printed``;
     * ``unprinted``: the server has the ticket but it was not printed: the page shows the
       label large, to be written down;
-    * ``refused``: nothing was issued; ``reason`` is the server's code (``office_closed``...).
+    * ``refused``: nothing was issued; ``reason`` is the server's code (``office_closed``...),
+      for a check-in the word of ``kiosk.booking_code.refusal_reason`` (``too_early``,
+      ``unknown_code``...) or ``already_checked_in`` (``label`` is the ticket given before).
+
+    A check-in (``kind: check_in``) also has ``late`` (past the late window: an ordinary
+    walk-in ticket) and ``slot_time`` (the booked time, HH:MM).
     """
     answer = entry.answer or {}
     ticket = answer.get("ticket") or {}
@@ -108,4 +113,7 @@ def job_view(entry: Entry, link: Link, service_name: str) -> dict[str, Any]:
         "expected_wait": answer.get("expected_wait"),
         "reason": entry.error.get("code"),
         "details": entry.error.get("details", {}),
+        "kind": entry.kind.value,
+        "late": bool(answer.get("late")),
+        "slot_time": (answer.get("booking") or {}).get("time"),
     }

@@ -47,10 +47,11 @@ class ServerApi:
         return session
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
-              ) -> dict[str, Any]:
+              headers: dict[str, str] | None = None) -> dict[str, Any]:
         url = f"{self.base_url}{API_PREFIX}{path}"
         try:
-            response = self._session().request(method, url, json=body, timeout=self.timeout)
+            response = self._session().request(method, url, json=body, headers=headers,
+                                               timeout=self.timeout)
         except requests.RequestException as exc:
             raise ServerUnreachable(f"{method} {url}: {exc}") from exc
         with response:
@@ -81,6 +82,13 @@ class ServerApi:
         if category is not None:
             body["category"] = category
         return self._call("POST", "/tickets", body)
+
+    def check_in(self, code: str, key: str) -> dict[str, Any]:
+        """A pre-booked visitor's check-in: ``{booking, late, ticket, ahead, expected_wait,
+        replayed}``. The server checks a booking in once and answers every repeat with the
+        same ticket; ``key`` goes along as the ``Idempotency-Key`` header."""
+        return self._call("POST", "/bookings/check-in", {"code": code},
+                          headers={"Idempotency-Key": key})
 
     def staff_call(self, button: str) -> dict[str, Any]:
         """``{alert, created}``: created is False when this button's alert is still open."""

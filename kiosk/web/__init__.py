@@ -8,6 +8,8 @@ closed LAN). Routes:
 * ``GET /api/preview?service=&category=``: people ahead and expected wait, before printing.
 * ``POST /api/tickets`` ``{service, category?}``: 202 with the job, or 409 with the reason
   nothing is issued (``offline``, ``printer``, ``closed``...). ``GET /api/jobs/<id>``.
+* ``POST /api/check-in`` ``{code}``: a pre-booked visitor's code; 202 with the job (followed
+  like a ticket's), or 409 (``invalid_code``, ``unavailable``, ``offline``...).
 * ``POST /api/staff-call``: «Вызов персонала» from the screen.
 * ``GET /printed`` (``[kiosk] preview = true`` only): every ticket printed, as text and a
   picture; with mock pins, buttons that press the configured GPIO buttons.
@@ -36,6 +38,8 @@ class WebAgent(Protocol):
 
     def request_ticket(self, service: str, category: str | None = None,
                        source: str = "screen") -> Entry: ...
+
+    def check_in(self, code: str, source: str = "screen") -> Entry: ...
 
     def job(self, entry_id: int) -> dict[str, Any] | None: ...
 
@@ -97,6 +101,17 @@ def create_web_app(agent: WebAgent, *, language: str = "ru", inactivity: float =
                                       "message": "category must be a string"}}), 400
         try:
             entry = agent.request_ticket(body["service"], category or None, "screen")
+        except IssueRefused as exc:
+            return _refusal(exc)
+        return {"job": agent.job(entry.id)}, 202
+
+    @app.post("/api/check-in")
+    def check_in() -> ResponseReturnValue:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+            return jsonify({"error": {"code": "bad_request", "message": "expected {code}"}}), 400
+        try:
+            entry = agent.check_in(body["code"], "screen")
         except IssueRefused as exc:
             return _refusal(exc)
         return {"job": agent.job(entry.id)}, 202

@@ -1,7 +1,8 @@
 /* The kiosk's touch page. Talks only to the kiosk agent's local API (/api/...), never to the
    queue server. Screens: start (topics) → group (second level) → confirm (people ahead,
    expected wait) → progress (sending, printing) → done (the label) or refused; «Вне
-   очереди» puts a category choice first. When the kiosk cannot issue (no server, printer
+   очереди» puts a category choice first; «Я записан(а) заранее» takes a booking code on
+   on-screen keys of the code alphabet, then follows the check-in like a ticket. When the kiosk cannot issue (no server, printer
    problem, office closed) the blocked screen says why. Any screen but the start returns to
    it after the configured inactivity, in the default language. */
 "use strict";
@@ -41,7 +42,24 @@
       "refused.detail": "Обратитесь, пожалуйста, к администратору зала.",
       "refused.unknown_service": "Эта тема сейчас недоступна.",
       "check_in.title": "Регистрация по предварительной записи",
-      "check_in.hint": "Обратитесь, пожалуйста, к администратору зала: он отметит ваш приход.",
+      "check_in.hint": "Введите код из подтверждения записи: 8 букв и цифр.",
+      "check_in.field": "Код записи",
+      "check_in.submit": "Получить талон",
+      "check_in.retry": "Ввести код снова",
+      "check_in.delete": "⌫ Стереть",
+      "check_in.clear": "Очистить",
+      "check_in.late": "Вы опоздали к времени записи и обслуживаетесь в общей очереди.",
+      "check_in.booked": "Вы записаны на {time}. Вас пригласят в это время.",
+      "check_in.too_early": "Регистрация откроется в {time}",
+      "check_in.too_early_detail": "Вы пришли раньше времени записи. Подойдите, пожалуйста, к этому времени.",
+      "check_in.unknown_code": "Код не найден",
+      "check_in.unknown_code_detail": "Проверьте код в подтверждении записи и введите его снова.",
+      "check_in.cancelled": "Запись отменена",
+      "check_in.other_day": "Ваша запись — на другой день",
+      "check_in.other_day_detail": "Запись на {day}. Обратитесь, пожалуйста, к администратору зала.",
+      "check_in.already_checked_in": "По этому коду талон уже выдан",
+      "check_in.already_checked_in_detail": "Ваш номер: {label}.",
+      "check_in.too_many_codes": "Слишком много неверных кодов",
       "blocked.offline": "Нет связи с сервером",
       "blocked.offline_detail": "Талоны временно не выдаются. Обратитесь, пожалуйста, к администратору зала.",
       "blocked.unauthorized": "Киоск не подключён к серверу",
@@ -102,7 +120,24 @@
       "refused.detail": "Please ask the hall consultant.",
       "refused.unknown_service": "This topic is not available now.",
       "check_in.title": "Appointment check-in",
-      "check_in.hint": "Please ask the hall consultant: they will check you in.",
+      "check_in.hint": "Enter the code from your booking confirmation: 8 letters and digits.",
+      "check_in.field": "Booking code",
+      "check_in.submit": "Take a ticket",
+      "check_in.retry": "Enter the code again",
+      "check_in.delete": "⌫ Delete",
+      "check_in.clear": "Clear",
+      "check_in.late": "You are late for your appointment and are served as a walk-in.",
+      "check_in.booked": "Your appointment is at {time}. You will be called at that time.",
+      "check_in.too_early": "Check-in opens at {time}",
+      "check_in.too_early_detail": "You are early for your appointment. Please come back at that time.",
+      "check_in.unknown_code": "Code not found",
+      "check_in.unknown_code_detail": "Please check the code in your booking confirmation and enter it again.",
+      "check_in.cancelled": "The booking was cancelled",
+      "check_in.other_day": "Your booking is for another day",
+      "check_in.other_day_detail": "Booked for {day}. Please ask the hall consultant.",
+      "check_in.already_checked_in": "A ticket was already issued for this code",
+      "check_in.already_checked_in_detail": "Your number: {label}.",
+      "check_in.too_many_codes": "Too many wrong codes",
       "blocked.offline": "No connection to the server",
       "blocked.offline_detail": "Tickets are not issued for now. Please ask the hall consultant.",
       "blocked.unauthorized": "The kiosk is not connected to the server",
@@ -138,6 +173,14 @@
   const byId = (id) => document.getElementById(id);
   // Screens a visitor is in the middle of: the blocked screen does not interrupt these.
   const IN_PROGRESS = new Set(["progress", "done", "refused"]);
+  // The booking code's alphabet (server/domain/booking.py): no look-alikes such as 0/O, 1/I.
+  const CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479";
+  const CODE_LENGTH = 8;
+  // Cyrillic letters that look like Latin ones, as typed on a Russian keyboard layout.
+  const LOOKALIKES = { "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H", "К": "K", "М": "M",
+    "О": "O", "Р": "P", "Т": "T", "У": "Y", "Х": "X" };
+  // Check-in refusals worth typing the code again for.
+  const RETRY_CODE = new Set(["unknown_code", "invalid_code"]);
 
   let lang = defaultLang;
   let status = null;
@@ -149,6 +192,7 @@
   let jobTimer = null;
   let lastTouch = Date.now();
   let callMessage = "";
+  let code = "";
 
   function t(key, vars = {}) {
     const text = TEXTS[lang][key] ?? TEXTS.ru[key] ?? key;
@@ -209,6 +253,7 @@
     flow = { group: null, category: null, topic: null };
     jobId = null;
     clearTimeout(jobTimer);
+    setCode("");
     if (lang !== defaultLang) {
       lang = defaultLang;
       applyTexts();
@@ -221,6 +266,10 @@
   function applyTexts() {
     document.documentElement.lang = lang;
     for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+    for (const node of document.querySelectorAll("[data-t-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.tLabel));
+    }
+    renderCodeKeys();
     byId("lang").textContent = t("lang.other");
     byId("lang").lang = lang === "ru" ? "en" : "ru";
     renderedMenu = "";
@@ -384,9 +433,15 @@
         byId("done-title").textContent = t(printed ? "done.printed" : "done.unprinted");
         byId("done-label").textContent = job.label;
         byId("done-topic").textContent = job.service_name;
-        byId("done-detail").textContent = printed
-          ? t("done.detail", { ahead: job.ahead, wait: minutes(job.expected_wait) })
-          : t("done.unprinted_detail");
+        const booked = job.kind === "check_in" && !job.late && job.slot_time;
+        byId("done-detail").textContent = !printed ? t("done.unprinted_detail")
+          : booked ? "" : t("done.detail", { ahead: job.ahead, wait: minutes(job.expected_wait) });
+        const notice = byId("done-notice");
+        const noticeText = job.kind !== "check_in" ? ""
+          : job.late ? t("check_in.late") : booked ? t("check_in.booked", { time: job.slot_time }) : "";
+        notice.textContent = noticeText;
+        notice.classList.toggle("hidden", !noticeText);
+        body.dataset.late = job.kind === "check_in" && job.late ? "true" : "false";
         const write = byId("done-write");
         write.classList.toggle("hidden", printed);
         write.textContent = printed ? "" : t("done.write_down", { label: job.label });
@@ -395,14 +450,21 @@
         return;
       }
       default:
-        showRefused(job.reason, job.details || {});
+        showRefused(job.reason, job.details || {}, job.kind === "check_in");
     }
   }
 
-  function showRefused(code, details) {
+  function showRefused(code, details, checkIn = false) {
     let title = t("refused.title");
     let detail = t("refused.detail");
-    if (code === "office_closed" || code === "closed") {
+    byId("refused-retry").classList.toggle("hidden", !(checkIn && RETRY_CODE.has(code)));
+    if (checkIn && TEXTS.ru[`check_in.${code === "invalid_code" ? "unknown_code" : code}`]) {
+      const key = `check_in.${code === "invalid_code" ? "unknown_code" : code}`;
+      const vars = { time: details.opens_at_local || "", label: details.label || "",
+        day: String(details.day || "").split("-").reverse().join(".") };
+      title = t(key, vars);
+      if (TEXTS.ru[`${key}_detail`]) detail = t(`${key}_detail`, vars);
+    } else if (code === "office_closed" || code === "closed") {
       const reason = details.reason || (status && status.closed) || "closed";
       title = t(`closed.${reason}`);
       detail = t("blocked.closed_detail");
@@ -425,6 +487,78 @@
   function printerProblem() {
     const state = status && status.printer.state;
     return TEXTS[lang][`printer.${state}`] ? t(`printer.${state}`) : t("printer.offline");
+  }
+
+  // Pre-booking check-in -------------------------------------------------------------------------
+
+  function setCode(value) {
+    code = value;
+    const field = byId("code-field");
+    const typed = document.createElement("span");
+    typed.className = "typed";
+    const rest = document.createElement("span");
+    rest.className = "rest";
+    const shown = (text) => (text.length > 4 ? `${text.slice(0, 4)}-${text.slice(4)}` : text);
+    const full = code + "·".repeat(CODE_LENGTH - code.length);
+    const formatted = shown(full);
+    const cut = code.length > 4 ? code.length + 1 : code.length;
+    typed.textContent = formatted.slice(0, cut);
+    rest.textContent = formatted.slice(cut);
+    field.replaceChildren(typed, rest);
+    field.dataset.code = code;
+    byId("check-in-submit").disabled = code.length !== CODE_LENGTH;
+  }
+
+  function typeKey(key) {
+    const char = LOOKALIKES[key.toUpperCase()] || key.toUpperCase();
+    if (char.length === 1 && CODE_ALPHABET.includes(char) && code.length < CODE_LENGTH) {
+      setCode(code + char);
+    }
+  }
+
+  function renderCodeKeys() {
+    const key = (text, label, action, wide = false) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = wide ? "key wide" : "key";
+      button.textContent = text;
+      button.setAttribute("aria-label", label);
+      button.addEventListener("click", action);
+      return button;
+    };
+    byId("code-keys").replaceChildren(
+      ...Array.from(CODE_ALPHABET, (char) => key(char, char, () => typeKey(char))),
+      key(t("check_in.delete"), t("check_in.delete"), () => setCode(code.slice(0, -1)), true),
+      key(t("check_in.clear"), t("check_in.clear"), () => setCode(""), true),
+    );
+  }
+
+  function openCheckIn() {
+    setCode("");
+    show("check-in");
+  }
+
+  async function submitCheckIn() {
+    const button = byId("check-in-submit");
+    if (button.disabled) return;
+    button.disabled = true; // a second touch must not ask twice
+    try {
+      const answer = await api("POST", "/api/check-in", { code });
+      jobId = answer.job.id;
+      renderJob(answer.job);
+    } catch (error) {
+      showRefused(error.code, {}, true);
+    }
+  }
+
+  function checkInKeys(event) {
+    if (screen !== "check-in" || event.ctrlKey || event.altKey || event.metaKey) return;
+    lastTouch = Date.now();
+    if (event.key === "Backspace") setCode(code.slice(0, -1));
+    else if (event.key === "Enter") submitCheckIn();
+    else if (event.key.length === 1) typeKey(event.key);
+    else return;
+    event.preventDefault();
   }
 
   // The kiosk's state ---------------------------------------------------------------------------
@@ -503,7 +637,14 @@
   for (const node of document.querySelectorAll("[data-home]")) node.addEventListener("click", home);
   byId("confirm-print").addEventListener("click", issue);
   byId("out-of-turn").addEventListener("click", () => show("category"));
-  byId("check-in").addEventListener("click", () => show("check-in"));
+  byId("check-in").addEventListener("click", openCheckIn);
+  byId("check-in-submit").addEventListener("click", submitCheckIn);
+  byId("refused-retry").addEventListener("click", () => {
+    jobId = null;
+    history = ["start"];
+    openCheckIn();
+  });
+  document.addEventListener("keydown", checkInKeys);
   byId("staff-call").addEventListener("click", staffCall);
   byId("lang").addEventListener("click", () => {
     lang = lang === "ru" ? "en" : "ru";
