@@ -66,6 +66,8 @@ def refusal_reason(status: int, error_code: str, details: Mapping[str, object]) 
         return "too_many_codes"
     if status == 400:
         return "invalid_code"
+    if details.get("reason") in ("cancelled", "other_day"):
+        return str(details["reason"])
     if details.get("reason") == "too_early":
         return "too_early"
     if details.get("status") == "cancelled":

@@ -164,7 +164,8 @@ class BookingService:
         found = self.find(code)
         with self.store.write() as tx:
             booking = tx.booking_by_code(found.code)
-            assert booking is not None
+            if booking is None:  # purged between the lookup and now
+                raise UnknownBooking("no booking with this code")
             before = replace(booking)
             if booking.ticket_id is not None:  # checked in already: the same ticket again
                 ticket = tx.ticket(booking.ticket_id)
@@ -172,10 +173,12 @@ class BookingService:
                     return CheckedIn(booking, Issued(ticket, 0, 0.0, replayed=True),
                                      late=booking.status is BookingStatus.LATE)
             if booking.status is BookingStatus.CANCELLED:
-                raise InvalidTransition("this booking was cancelled", status="cancelled")
+                raise InvalidTransition("this booking was cancelled", status="cancelled",
+                                        reason="cancelled")
             now = self.clock()
             if booking.day != self.office.day_of(now):
-                raise InvalidTransition("this booking is for another day", day=booking.day)
+                raise InvalidTransition("this booking is for another day", day=booking.day,
+                                        reason="other_day")
             verdict = rules.arrival(booking, now, self.office.booking.early_min,
                                     self.office.booking.late_min)
             if verdict is Arrival.TOO_EARLY:
@@ -192,6 +195,9 @@ class BookingService:
             issued = self.queue.issue(
                 actor, booking.service, idempotency_key=f"booking-{booking.code}",
                 appointment_at=None if late else booking.slot_at,
+                # Shared by every caller: the kiosk and the hall checking the same visitor
+                # in at once get one ticket.
+                key_scope="booking",
             )
         except QueueError:
             with self.store.write() as tx:

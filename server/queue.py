@@ -128,9 +128,12 @@ class QueueService:
         category: str | None = None,
         idempotency_key: str | None = None,
         appointment_at: float | None = None,
+        key_scope: str | None = None,
     ) -> Issued:
         """Issue a ticket. Repeating a request with the same idempotency key returns the same
-        ticket instead of a new one; the same key with a different request is a conflict."""
+        ticket instead of a new one; the same key with a different request is a conflict.
+        Keys are each caller's own unless ``key_scope`` names a scope shared by all callers
+        (a booking's check-in gives one ticket whether the kiosk or the hall checks it in)."""
         actor.require(access.TICKET_ISSUE)
         svc = self.office.service(service)
         if svc is None:
@@ -145,7 +148,8 @@ class QueueService:
             raise InvalidInput(f"unknown out-of-turn category {category!r}", category=category)
         request = {"service": service, "segment": segment, "category": category}
         digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
-        key = f"{actor.role}:{actor.name}:{idempotency_key}" if idempotency_key else None
+        scope = key_scope if key_scope is not None else f"{actor.role}:{actor.name}"
+        key = f"{scope}:{idempotency_key}" if idempotency_key else None
         result: list[Issued] = []
 
         def run(tx: Unit, now: float) -> list[Event]:

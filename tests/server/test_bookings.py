@@ -149,6 +149,27 @@ def test_check_in_on_time_gives_a_ticket_served_at_the_slot(app: Flask, clock: F
     assert called.json["ticket"]["id"] == ticket["id"]
 
 
+def test_the_kiosk_and_the_hall_checking_in_at_once_get_one_ticket(app: Flask) -> None:
+    code = book(app, time="10:15")
+    callers = [device(app, KIOSK_TOKEN), login(app, "hall")] * 3
+    barrier = threading.Barrier(len(callers))
+    answers: list[tuple[int, int]] = []
+
+    def check_in(client: FlaskClient) -> None:
+        barrier.wait()
+        response = client.post("/api/v1/bookings/check-in", json={"code": code})
+        answers.append((response.status_code, response.json["ticket"]["id"]))
+
+    threads = [threading.Thread(target=check_in, args=(c,)) for c in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({ticket for _, ticket in answers}) == 1  # one ticket, whoever asked
+    assert all(status in (200, 201) for status, _ in answers)
+    assert len(login(app, "head").get("/api/v1/snapshot").json["waiting"]) == 1
+
+
 def test_check_in_too_early_is_refused_and_changes_nothing(app: Flask) -> None:
     code = book(app, time="11:00")
     kiosk = device(app, KIOSK_TOKEN)
