@@ -127,7 +127,11 @@ class Reports:
         for day in missing:
             with self.store.read() as tx:
                 built = self._build(tx, day, now)
-            if day < today:
+            counts = built.all.counts
+            settled = counts["served"] + counts["no_show"] + counts["cancelled"]
+            # A past day is kept once all its visits have ended: one being served across
+            # midnight counts when it finishes (docs/metrics.md, "Midnight").
+            if day < today and settled == counts["issued"]:
                 with self.store.write() as tx:
                     tx.save_rollup(day.isoformat(), metrics.ROLLUP_VERSION,
                                    json.dumps(built.to_json(), separators=(",", ":")), now)

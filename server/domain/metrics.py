@@ -288,8 +288,6 @@ class Rollup:
 
 # Building a day ---------------------------------------------------------------------------
 
-FINAL = ("done", "no_show", "cancelled")
-
 
 def _visit(rollup: Rollup, t: Mapping[str, Any], hour_of: Callable[[float], int],
            weekday: int, closed: bool) -> None:
@@ -306,14 +304,16 @@ def _visit(rollup: Rollup, t: Mapping[str, Any], hour_of: Callable[[float], int]
         groups.append(rollup.group("window", t["window"]))
     if t["user"] and status in ("done", "no_show"):
         groups.append(rollup.group("consultant", t["user"]))
-    if status == "cancelled" or (closed and status not in FINAL):
-        outcome = "cancelled"  # a past day's ticket never called is cancelled (day_closed)
+    if status == "cancelled" or (closed and status == "waiting"):
+        outcome = "cancelled"  # a past day's ticket still waiting is cancelled (day_closed)
     elif status == "done":
         outcome = "served"
     elif status == "no_show":
         outcome = "no_show"
     else:
-        outcome = None  # still in the office (today)
+        # Still in the office: waiting today, or called / being served across midnight (the
+        # server cancels only waiting tickets; this visit ends, and counts, later).
+        outcome = None
     first = t["first_called_at"]
     wait = float(first) - issued if first is not None else None
     walk = service = None
@@ -359,6 +359,8 @@ JOINS = frozenset({"ticket.issued", "ticket.postponed", "ticket.transferred"})
 LEAVES = frozenset({"ticket.called", "ticket.cancelled"})
 RELEASES = frozenset({"ticket.finished", "ticket.no_show", "ticket.postponed",
                       "ticket.transferred"})
+# Ticket events that can only come from a visit already at the window.
+CARRIED_OVER = RELEASES | {"ticket.started"}
 
 
 class _Replay:
@@ -368,7 +370,7 @@ class _Replay:
         self.rollup, self.hour_of = rollup, hour_of
         self.stations: dict[int, _Station] = {}
         self.waiting = 0
-        self.clock = start
+        self.clock = self.start = start
 
     def _advance(self, to: float) -> None:
         """Accrue [clock, to) to every station's current state and to the queue length."""
@@ -381,6 +383,9 @@ class _Replay:
                 key = f"{hour:02d}"
                 self.rollup.queue_area[key] = self.rollup.queue_area.get(key, 0.0) + \
                     self.waiting * span
+                # Visitors still waiting from an earlier hour count in this hour's peak too.
+                self.rollup.queue_peak[key] = max(self.rollup.queue_peak.get(key, 0),
+                                                  self.waiting)
             for number, st in self.stations.items():
                 if st.state == "closed":
                     continue
@@ -398,6 +403,20 @@ class _Replay:
                         desk.idle_waiting += span
             self.clock = step_end
 
+    def _carried_over(self, number: int, e: Mapping[str, Any]) -> None:
+        """The window's first event of the day continues a visit from before midnight: the
+        window was open since midnight, and serving since midnight if the event is the finish
+        (only a visit being served can be finished). The visit itself counts on its own day."""
+        span = float(e["at"]) - self.start
+        st = self.stations[number] = _Station(state="calling", user=e["user"])
+        desks = [self.rollup.windows.setdefault(str(number), Desk())]
+        if st.user:
+            desks.append(self.rollup.consultants.setdefault(st.user, Desk()))
+        for desk in desks:
+            desk.open += span
+            if e["kind"] == "ticket.finished":
+                desk.serving += span
+
     def _peak(self, at: float) -> None:
         key = f"{self.hour_of(at):02d}"
         self.rollup.queue_peak[key] = max(self.rollup.queue_peak.get(key, 0), self.waiting)
@@ -407,6 +426,8 @@ class _Replay:
         self._advance(max(at, self.clock))
         kind, data = e["kind"], e["data"] or {}
         number = e["window"]
+        if number is not None and number not in self.stations and kind in CARRIED_OVER:
+            self._carried_over(number, e)
         st = self.stations.setdefault(number, _Station()) if number is not None else None
         if kind == "window.changed" and st is not None:
             state = str(data.get("state", "closed"))

@@ -147,3 +147,183 @@ def test_the_reports_page_is_for_heads(app: Flask) -> None:
     assert login(app, "ivanova").get("/reports").status_code == 403
     page = login(app, "head").get("/reports")
     assert page.status_code == 200 and "reports.js" in page.get_data(as_text=True)
+
+
+# Edge cases (docs/metrics.md): midnight, closing time, transfers, no-shows, postponements.
+
+H = 3600.0
+PETROV = Actor("petrov", "consultant")
+
+
+def day_report(app: Flask, day: str = DAY) -> dict:
+    return login(app, "head").get(f"/api/v1/reports?from={day}&to={day}").get_json()
+
+
+def test_a_visit_across_midnight_counts_on_the_day_it_was_issued(
+        app: Flask, clock: FakeClock) -> None:
+    """16:30 A and B issued; 23:50 A called, 23:51 started, finished 00:10 the next day; B
+    still waiting at midnight, cancelled (day_closed) by the first commit after it."""
+    queue = app.extensions["talon"].queue
+    store = app.extensions["talon"].store
+    queue.open_window(ANNA, 2)  # 10:00
+    clock.advance(6.5 * H)
+    queue.issue(KIOSK, "consult")
+    queue.issue(KIOSK, "consult")
+    clock.advance(7 * H + 20 * 60)  # 23:50
+    queue.call_next(ANNA, 2)
+    clock.advance(60)
+    queue.start(ANNA, 2)
+    clock.advance(15 * 60)  # 00:06 of the next day, A still being served
+
+    early = day_report(app)
+    assert early["totals"] == {"issued": 2, "served": 0, "no_show": 0, "cancelled": 1,
+                               "transferred": 0, "postponed": 0, "recalled": 0}
+    with store.read() as tx:  # not kept while one of its visits is still going on
+        assert list(tx.rollups(DAY, DAY, 1)) == []
+
+    clock.advance(4 * 60)
+    queue.finish(ANNA, 2, outcome="ok")  # 00:10; this commit cancels B (day_closed)
+    clock.advance(10 * 60)
+    queue.close_window(ANNA, 2)  # 00:20
+
+    report = day_report(app)
+    assert report["totals"] == {"issued": 2, "served": 1, "no_show": 0, "cancelled": 1,
+                                "transferred": 0, "postponed": 0, "recalled": 0}
+    assert report["wait"]["count"] == 1 and report["wait"]["mean"] == 7 * H + 20 * 60
+    assert report["walk"]["mean"] == 60
+    assert report["service"]["count"] == 1
+    assert report["service"]["mean"] == 19 * 60  # 23:51 → 00:10, not cut at midnight
+    assert report["breakdowns"]["hour"]["16"]["issued"] == 2
+    assert report["heat_map"] == {"0:16": {"arrivals": 2, "mean_wait": 7 * H + 20 * 60}}
+    # Hour 23: A waits 50 min, B the whole hour until midnight.
+    assert report["queue_by_hour"]["23"] == {"peak": 2, "mean": pytest.approx(6600 / 3600)}
+    w2 = report["windows"]["2"]
+    assert w2["open"] == 14 * H  # 10:00 → midnight
+    assert w2["serving"] == 9 * 60  # 23:51 → midnight
+    assert w2["idle_while_waiting"] == 7 * H + 20 * 60  # 16:30 → 23:50
+    assert report["consultants"]["ivanova"]["served"] == 1
+    with store.read() as tx:
+        assert [d for d, _ in tx.rollups(DAY, DAY, 1)] == [DAY]
+
+    after = day_report(app, NEXT)
+    assert after["totals"]["issued"] == 0 and after["totals"]["cancelled"] == 0
+    assert after["service"]["count"] == 0 and after["queue_by_hour"] == {}
+    nw2 = after["windows"]["2"]
+    assert nw2["open"] == 20 * 60 and nw2["serving"] == 10 * 60  # 00:00 → 00:20, → 00:10
+    assert after["consultants"]["ivanova"]["serving"] == 10 * 60
+    assert after["consultants"]["ivanova"]["served"] == 0  # the visit counts on its day
+
+
+def test_a_visit_served_past_closing_time_counts_whole(app: Flask, clock: FakeClock) -> None:
+    """The office closes at 17:00; a visitor issued 16:40 is served 16:51 → 17:21."""
+    queue = app.extensions["talon"].queue
+    clock.advance(6 * H + 40 * 60)
+    queue.open_window(ANNA, 2)
+    queue.issue(KIOSK, "consult")
+    clock.advance(10 * 60)
+    queue.call_next(ANNA, 2)
+    clock.advance(60)
+    queue.start(ANNA, 2)
+    clock.advance(30 * 60)
+    queue.finish(ANNA, 2, outcome="ok")
+    clock.advance(9 * 60)
+    queue.close_window(ANNA, 2)  # 17:30
+    report = day_report(app)
+    assert report["totals"]["served"] == 1 and report["totals"]["cancelled"] == 0
+    assert report["wait"]["mean"] == 600 and report["wait"]["within_target"] == 1
+    assert report["service"]["mean"] == 1800 and report["service"]["max"] == 1800
+    assert report["service"]["within_target"] == 0  # over the 10 min target
+    w2 = report["windows"]["2"]
+    assert w2["open"] == 50 * 60 and w2["serving"] == 1800
+    assert w2["utilisation"] == pytest.approx(0.6)
+    assert report["queue_by_hour"]["16"]["mean"] == pytest.approx(600 / 3600)
+
+
+def test_a_transferred_visit_waits_once_and_counts_as_transferred(
+        app: Flask, clock: FakeClock) -> None:
+    """10:00 issued for «consult»; window 2 calls it 10:02, serves 10:02:30 → 10:05:30 and
+    transfers it to «payment»; window 1 (petrov) calls it 10:15:30, serves 10:16 → 10:21."""
+    queue = app.extensions["talon"].queue
+    queue.open_window(ANNA, 2)
+    queue.open_window(PETROV, 1)
+    queue.issue(KIOSK, "consult")
+    clock.advance(120)
+    queue.call_next(ANNA, 2)
+    clock.advance(30)
+    queue.start(ANNA, 2)
+    clock.advance(180)
+    queue.transfer(ANNA, 2, service="payment")
+    clock.advance(600)
+    queue.call_next(PETROV, 1)
+    clock.advance(30)
+    queue.start(PETROV, 1)
+    clock.advance(300)
+    queue.finish(PETROV, 1, outcome="ok")
+    report = day_report(app)
+    assert report["totals"] == {"issued": 1, "served": 1, "no_show": 0, "cancelled": 0,
+                                "transferred": 1, "postponed": 0, "recalled": 0}
+    assert report["wait"]["count"] == 1 and report["wait"]["mean"] == 120  # not + 600
+    assert report["walk"]["mean"] == 30 and report["service"]["mean"] == 300
+    b = report["breakdowns"]
+    assert list(b["service"]) == ["payment"] and b["service"]["payment"]["transferred"] == 1
+    assert list(b["window"]) == ["1"] and list(b["consultant"]) == ["petrov"]
+    assert report["windows"]["2"]["serving"] == 180 and report["windows"]["1"]["serving"] == 300
+    assert report["consultants"]["ivanova"]["served"] == 0
+    assert report["consultants"]["petrov"]["served"] == 1
+    # Waiting 10:00 → 10:02 and again 10:05:30 → 10:15:30: in the queue length, not the wait.
+    assert report["queue_by_hour"]["10"]["mean"] == pytest.approx(720 / 3600)
+
+
+def test_a_no_show_counts_in_wait_but_not_in_service(app: Flask, clock: FakeClock) -> None:
+    """Two visitors at 10:00; Y called 10:04, no-show 10:07; Z called 10:07, served
+    10:08 → 10:12."""
+    queue = app.extensions["talon"].queue
+    queue.open_window(ANNA, 2)
+    queue.issue(KIOSK, "consult")
+    queue.issue(KIOSK, "consult")
+    clock.advance(240)
+    queue.call_next(ANNA, 2)
+    clock.advance(180)
+    queue.no_show(ANNA, 2)
+    queue.call_next(ANNA, 2)
+    clock.advance(60)
+    queue.start(ANNA, 2)
+    clock.advance(240)
+    queue.finish(ANNA, 2, outcome="ok")
+    report = day_report(app)
+    assert report["totals"]["no_show"] == 1 and report["totals"]["served"] == 1
+    assert report["wait"]["count"] == 2 and report["wait"]["mean"] == (240 + 420) / 2
+    assert report["walk"]["count"] == 1 and report["walk"]["mean"] == 60
+    assert report["service"]["count"] == 1 and report["service"]["mean"] == 240
+    assert report["breakdowns"]["window"]["2"]["no_show"] == 1
+    assert report["breakdowns"]["window"]["2"]["wait"]["count"] == 2
+    assert report["windows"]["2"]["serving"] == 240  # calling Y is not serving
+    assert report["consultants"]["ivanova"]["served"] == 1
+
+
+def test_a_postponed_visit_waits_once_and_is_served_in_its_last_session(
+        app: Flask, clock: FakeClock) -> None:
+    """Issued 10:00, called 10:03, started 10:04, postponed 10:06; called again 10:20,
+    started 10:21, finished 10:26."""
+    queue = app.extensions["talon"].queue
+    queue.open_window(ANNA, 2)
+    queue.issue(KIOSK, "consult")
+    clock.advance(180)
+    queue.call_next(ANNA, 2)
+    clock.advance(60)
+    queue.start(ANNA, 2)
+    clock.advance(120)
+    queue.postpone(ANNA, 2, "fetching a document")
+    clock.advance(14 * 60)
+    queue.call_next(ANNA, 2)
+    clock.advance(60)
+    queue.start(ANNA, 2)
+    clock.advance(300)
+    queue.finish(ANNA, 2, outcome="ok")
+    report = day_report(app)
+    assert report["totals"] == {"issued": 1, "served": 1, "no_show": 0, "cancelled": 0,
+                                "transferred": 0, "postponed": 1, "recalled": 0}
+    assert report["wait"]["count"] == 1 and report["wait"]["mean"] == 180
+    assert report["walk"]["mean"] == 60 and report["service"]["mean"] == 300
+    assert report["windows"]["2"]["serving"] == 120 + 300
+    assert report["queue_by_hour"]["10"]["mean"] == pytest.approx((180 + 840) / 3600)

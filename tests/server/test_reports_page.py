@@ -152,3 +152,51 @@ def test_a_consultant_gets_403(played: Flask, live_url: str, browser: Browser,
     page = context.new_page()
     response = page.goto(f"{live_url}/reports")
     assert response is not None and response.status == 403
+
+
+def test_the_heat_map_and_the_pauses_show_the_api_figures(
+        played: Flask, live_url: str, browser: Browser,
+        contexts: list[BrowserContext]) -> None:
+    context = signed_in(browser, contexts, live_url, "head")
+    page = open_reports(context, live_url)
+    heat = page.locator("#heat-map")
+    expect(heat.locator("th[scope=row]")).to_have_count(1, timeout=WAIT)  # one day: Monday
+    expect(heat.locator("th[scope=row]")).to_have_text("Понедельник")
+
+    pick(page, WEEK_START, DAY)
+    api = context.request.get(f"{live_url}/api/v1/reports?from={WEEK_START}&to={DAY}").json()
+    assert api["heat_map"] == {"0:10": {"arrivals": 3, "mean_wait": (120 + 420) / 2}}
+    expect(heat.locator("caption")).to_contain_text("среднее ожидание", timeout=WAIT)
+    expect(heat.locator("th[scope=row]")).to_have_count(7)  # every weekday of the week
+    expect(heat.locator("th[scope=col]").nth(1)).to_have_text("10:00")
+    for key, cell in api["heat_map"].items():
+        td = heat.locator(f'td[data-cell="{key}"]')
+        expect(td.locator(".heat-arrivals")).to_have_text(str(cell["arrivals"]))
+        expect(td.locator(".heat-wait")).to_have_text(f"{cell['mean_wait'] / 60:.1f}")
+        expect(td).to_have_attribute("data-level", "4")
+    expect(heat.locator('td[data-cell="1:10"]')).to_have_text("0")  # Tuesday: nobody
+
+    consultant = api["consultants"]["ivanova"]
+    assert consultant["pauses_by_reason"] == {"lunch": 1}
+    assert consultant["paused_by_reason"] == {"lunch": 600}
+    rows = page.locator("#pauses tr[data-consultant]")
+    expect(rows).to_have_count(1)
+    lunch = page.locator('#pauses tr[data-consultant="ivanova"][data-reason="lunch"] td')
+    expect(lunch).to_have_text(["ivanova", "обед", str(consultant["pauses_by_reason"]["lunch"]),
+                                f"{consultant['paused_by_reason']['lunch'] / 60:.1f}"])
+    expect(page.locator("#pauses-empty")).to_be_hidden()
+
+    page.click("[data-action=switch-language]")
+    expect(page.locator("#heat-title")).to_have_text("Visitors by weekday and hour",
+                                                     timeout=WAIT)
+    expect(page.locator("#pauses-title")).to_have_text("Consultants' pauses by reason")
+    expect(page.locator("#heat-map th[scope=row]")).to_have_text("Monday", timeout=WAIT)
+    expect(page.locator('#pauses tr[data-reason="lunch"] td').nth(1)).to_have_text("lunch")
+
+
+def test_a_period_with_nobody_says_so(app: Flask, live_url: str, browser: Browser,
+                                      contexts: list[BrowserContext]) -> None:
+    page = open_reports(signed_in(browser, contexts, live_url, "head"), live_url)
+    expect(page.locator("#heat-empty")).to_be_visible(timeout=WAIT)
+    expect(page.locator("#heat-map")).to_be_hidden()
+    expect(page.locator("#pauses-empty")).to_be_visible()

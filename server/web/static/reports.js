@@ -102,6 +102,101 @@
       mins(c.idle_while_waiting)]));
   }
 
+  const PAUSE_ORDER = ["break", "lunch", "technical", "other"];
+
+  // The weekdays (0 = Monday) the period covers, in order.
+  function weekdaysOf(report) {
+    const days = new Set();
+    const day = new Date(report.from + "T12:00:00Z");
+    const end = new Date(report.to + "T12:00:00Z");
+    while (day <= end && days.size < 7) {
+      days.add((day.getUTCDay() + 6) % 7);
+      day.setUTCDate(day.getUTCDate() + 1);
+    }
+    return [...days].sort((a, b) => a - b);
+  }
+
+  // Hour × weekday: arrivals and mean wait in every cell as text; the shading (data-level)
+  // only repeats the arrivals.
+  function renderHeatMap(report) {
+    const cells = report.heat_map || {};
+    const keys = Object.keys(cells);
+    const table = $("heat-map");
+    $("heat-empty").classList.toggle("hidden", keys.length > 0);
+    table.classList.toggle("hidden", keys.length === 0);
+    table.replaceChildren();
+    if (!keys.length) return;
+    const hours = keys.map((k) => Number(k.split(":")[1]));
+    const first = Math.min(...hours);
+    const lastHour = Math.max(...hours);
+    const top = Math.max(1, ...Object.values(cells).map((c) => c.arrivals));
+    const caption = document.createElement("caption");
+    caption.textContent = t("heat.caption");
+    const head = document.createElement("tr");
+    const corner = document.createElement("th");
+    corner.scope = "col";
+    corner.textContent = t("heat.weekday");
+    head.appendChild(corner);
+    for (let h = first; h <= lastHour; h++) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = `${String(h).padStart(2, "0")}:00`;
+      head.appendChild(th);
+    }
+    const rows = [];
+    for (const wd of weekdaysOf(report)) {
+      const tr = document.createElement("tr");
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = t("weekday." + wd);
+      tr.appendChild(th);
+      for (let h = first; h <= lastHour; h++) {
+        const key = `${wd}:${String(h).padStart(2, "0")}`;
+        const cell = cells[key];
+        const td = document.createElement("td");
+        td.dataset.cell = key;
+        if (cell) {
+          td.dataset.level = String(Math.ceil((4 * cell.arrivals) / top));
+          const arrivals = document.createElement("span");
+          arrivals.className = "heat-arrivals";
+          arrivals.textContent = num(cell.arrivals);
+          const wait = document.createElement("span");
+          wait.className = "heat-wait";
+          wait.textContent = mins(cell.mean_wait);
+          td.append(arrivals, " ", wait);
+        } else {
+          td.dataset.level = "0";
+          td.textContent = "0";
+        }
+        tr.appendChild(td);
+      }
+      rows.push(tr);
+    }
+    table.append(caption, head, ...rows);
+  }
+
+  function renderPauses(report) {
+    const header = [t("dimension.consultant"), t("col.pause_reason"), t("col.pause_count"),
+      t("col.pause_minutes")];
+    const rows = [];
+    for (const [name, c] of Object.entries(report.consultants)) {
+      const counts = c.pauses_by_reason || {};
+      const seconds = c.paused_by_reason || {};
+      const reasons = [...new Set([...Object.keys(counts), ...Object.keys(seconds)])].sort(
+        (a, b) => (PAUSE_ORDER.indexOf(a) + 5) % 5 - (PAUSE_ORDER.indexOf(b) + 5) % 5
+          || a.localeCompare(b));
+      for (const reason of reasons) {
+        const tr = row([name, t("pause." + reason), num(counts[reason] || 0),
+          mins(seconds[reason] || 0)]);
+        tr.dataset.consultant = name;
+        tr.dataset.reason = reason;
+        rows.push(tr);
+      }
+    }
+    $("pauses").replaceChildren(row(header, true), ...rows);
+    $("pauses-empty").classList.toggle("hidden", rows.length > 0);
+  }
+
   function renderLinks() {
     const base = config.api + "/reports";
     const q = query();
@@ -130,6 +225,8 @@
     renderTimes(last);
     renderBreakdown(last);
     renderConsultants(last);
+    renderPauses(last);
+    renderHeatMap(last);
     renderLinks();
     document.body.dataset.loaded = `${last.from}..${last.to}`;
   }

@@ -198,3 +198,54 @@ def test_percentiles_are_within_half_a_bucket() -> None:
     exact = sorted(values)[int(0.9 * len(values)) - 1]
     assert abs(dist.percentile(90) - exact) <= 60  # 1 min buckets above 10 min
     assert dist.percentile(100) == max(values)
+
+
+def test_a_visit_being_served_at_midnight_is_in_progress_not_cancelled() -> None:
+    """Called 23:50, started 23:51: the closed day counts it issued, with its wait, but
+    neither served nor cancelled until it finishes (the server cancels only waiting
+    tickets); one still waiting at midnight is cancelled."""
+    late = START + 23 * H
+    serving = ticket(issued_at=late, first_called_at=late + 3000, called_at=late + 3000,
+                     started_at=late + 3060, status="serving", window=1, user="anna")
+    waiting = ticket(issued_at=late)
+    rollup = metrics.build_day("d", [serving, waiting], [], start=START, end=START + 86400,
+                               weekday=6, hour_of=hour_of, closed=True)
+    counts = rollup.all.counts
+    assert (counts["issued"], counts["served"], counts["cancelled"]) == (2, 0, 1)
+    assert rollup.all.wait.n == 1 and rollup.all.wait.total == 3000
+    assert rollup.all.service.n == 0
+
+
+def test_a_window_busy_at_midnight_counts_from_midnight_on_the_next_day() -> None:
+    """The next day's log opens with the finish at window 1 (00:10) of a visit started before
+    midnight: window 1 and anna were open and serving since midnight; window 2, whose first
+    event is opening at 08:00, counts from then."""
+    events = [
+        {"at": START + 600, "kind": "ticket.finished", "window": 1, "user": "anna",
+         "data": {}},
+        {"at": START + 1200, "kind": "window.changed", "window": 1, "user": "anna",
+         "data": {"state": "closed"}},
+        {"at": START + 8 * H, "kind": "window.changed", "window": 2, "user": "boris",
+         "data": {"state": "open"}},
+        {"at": START + 9 * H, "kind": "window.changed", "window": 2, "user": "boris",
+         "data": {"state": "closed"}},
+    ]
+    report = metrics.summarise(metrics.build_day("d", [], events, start=START,
+                                                 end=START + 86400, weekday=0,
+                                                 hour_of=hour_of, closed=True))
+    assert report["windows"]["1"]["open"] == 1200 and report["windows"]["1"]["serving"] == 600
+    assert report["consultants"]["anna"]["serving"] == 600
+    assert report["windows"]["2"]["open"] == H and report["windows"]["2"]["serving"] == 0
+    assert report["totals"]["issued"] == 0 and report["consultants"]["anna"]["served"] == 0
+
+
+def test_the_queue_peak_of_an_hour_counts_visitors_waiting_from_earlier() -> None:
+    events = [{"at": T9 + 3000, "kind": "ticket.issued", "window": None, "user": "k",
+               "data": {}},
+              {"at": T9 + H + 600, "kind": "ticket.called", "window": 1, "user": "anna",
+               "data": {}}]
+    report = metrics.summarise(metrics.build_day("d", [], events, start=START,
+                                                 end=START + 86400, weekday=6,
+                                                 hour_of=hour_of, closed=True))
+    assert report["queue_by_hour"] == {"09": {"peak": 1, "mean": 600 / H},
+                                       "10": {"peak": 1, "mean": 600 / H}}
