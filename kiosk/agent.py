@@ -259,10 +259,10 @@ class KioskAgent:
         with self._cond:
             mode = mode_of(self._status())
             menu = self._menu
-        if mode is not Mode.READY:
+        if mode is not Mode.READY or menu is None:  # READY comes with a menu
+            mode = Mode.STARTING if mode is Mode.READY else mode
             log.info("%s: not issuing %s: %s", source, service, REFUSALS[mode])
             raise IssueRefused(mode.value, REFUSALS[mode])
-        assert menu is not None
         if menu.topic(service) is None:
             log.warning("%s: unknown service %r", source, service)
             raise IssueRefused("unknown_service", f"the office has no service {service!r}")
@@ -285,10 +285,10 @@ class KioskAgent:
         with self._cond:
             mode = mode_of(self._status())
             menu = self._menu
-        if mode is not Mode.READY:
+        if mode is not Mode.READY or menu is None:  # READY comes with a menu
+            mode = Mode.STARTING if mode is Mode.READY else mode
             log.info("%s: no check-in: %s", source, REFUSALS[mode])
             raise IssueRefused(mode.value, REFUSALS[mode])
-        assert menu is not None
         if not menu.check_in:
             raise IssueRefused("unavailable", "the office takes no bookings")
         canonical = booking_code.normalize_code(code)

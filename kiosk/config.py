@@ -187,7 +187,8 @@ class KioskConfig(Section):
     @property
     def token(self) -> str:
         """The device token (read from ``token_file`` at load time when that is given)."""
-        assert self.server.token is not None
+        if self.server.token is None:  # load_kiosk_config fills it from token_file
+            raise KioskConfigError("[server] needs token or token_file")
         return self.server.token
 
     @property
@@ -259,7 +260,8 @@ def parse_config(data: Mapping[str, Any], source: str = "kiosk.toml",
         errors[:0] = [line for line in _describe(source, exc) if "[printer]" not in line]
     if errors:
         raise KioskConfigError("\n".join(errors))
-    assert config is not None
+    if config is None:  # no errors means the model was built; say so if that ever breaks
+        raise KioskConfigError(f"{source}: could not read the configuration")
     if config.server.token_file is not None:
         path = Path(config.server.token_file)
         if not path.is_absolute() and base is not None:

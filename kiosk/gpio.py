@@ -115,7 +115,9 @@ class ButtonPanel:
                 return exc
             finally:
                 self._release(index)
-        assert button.service is not None
+        if button.service is None:  # the config refuses issuing buttons without a service
+            self._release(index)
+            return KioskConfigError(f"button on pin {button.pin} names no service")
         try:
             entry = self.agent.request_ticket(button.service, button.category, source)
         except KioskError as exc:  # refused (offline, printer...), or the journal failed

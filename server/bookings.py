@@ -149,7 +149,8 @@ class BookingService:
         found = self.find(code)
         with self.store.write() as tx:
             booking = tx.booking_by_code(found.code)
-            assert booking is not None
+            if booking is None:  # purged between the lookup and now
+                raise UnknownBooking("no booking with this code")
             if booking.status is not BookingStatus.BOOKED:
                 raise InvalidTransition(f"a {booking.status.value} booking cannot be cancelled",
                                         status=booking.status.value)

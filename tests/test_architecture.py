@@ -132,3 +132,11 @@ def test_the_rules_can_fail() -> None:
         "flask", "gpiozero", "server.store.sqlite", "sqlite3"]
     assert crossing("kiosk", {"server.contract", "server.queue", "display.board", "requests"}) == [
         "display.board", "server.queue"]
+
+
+@pytest.mark.parametrize("path", sources(), ids=relative)
+def test_library_code_checks_with_exceptions_not_asserts(path: Path) -> None:
+    """``python -O`` drops asserts: a runtime check must raise the package's own error."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Assert)]
+    assert not lines, f"{relative(path)} uses assert on lines {lines}"
