@@ -9,6 +9,7 @@ URL fragment, so they never meet a login that expires.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from server.domain.access import (
     Actor,
 )
 from server.domain.errors import UnknownTicket
+from server.domain.office import Office
 from server.web.auth import resolve_actor
 from server.web.i18n import catalog_for
 
@@ -95,67 +97,74 @@ def ticket_status(public_id: str) -> ResponseReturnValue:
 # Staff screens ---------------------------------------------------------------------------
 
 
+def staff_page(permission: str, template: str, page: str,
+               config: Callable[[Actor], dict[str, Any]] | None = None) -> ResponseReturnValue:
+    """A staff screen: the login/403 guard, then the page with who is logged in and whatever
+    ``config(actor)`` adds."""
+    actor = staff_or_login(permission)
+    if not isinstance(actor, Actor):
+        return actor
+    extra = config(actor) if config is not None else {}
+    return render_page(template, page,
+                       config={"user": actor.name, "role": actor.role, **extra})
+
+
+def _office() -> Office:
+    return current_app.extensions["talon"].reader.office
+
+
+def _today() -> str:
+    return _office().day_of(current_app.extensions["talon"].queue.clock())
+
+
+def _services(office: Office) -> list[dict[str, str]]:
+    return [{"code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix}
+            for s in office.services]
+
+
 @pages.get("/desk")
 @pages.get("/desk/<int:number>")
 def desk(number: int | None = None) -> ResponseReturnValue:
     """The consultant's desk: without a number, the choice of window."""
-    actor = staff_or_login(WINDOW_ACT)
-    if not isinstance(actor, Actor):
-        return actor
-    if number is not None and current_app.extensions["talon"].reader.office.window(number) is None:
-        abort(404)
-    return render_page("desk.html", "desk", config={
-        "window": number, "user": actor.name, "role": actor.role,
-    })
+    if number is not None and _office().window(number) is None:
+        # After the login guard: a stranger is sent to log in, not told what exists.
+        guard = staff_or_login(WINDOW_ACT)
+        if isinstance(guard, Actor):
+            abort(404)
+        return guard
+    return staff_page(WINDOW_ACT, "desk.html", "desk", lambda actor: {"window": number})
 
 
 @pages.get("/console")
 def console() -> ResponseReturnValue:
     """The hall consultant's console: issue on a visitor's behalf, the queue, alerts."""
-    actor = staff_or_login(ALERT_ACK)
-    if not isinstance(actor, Actor):
-        return actor
-    return render_page("console.html", "console", config={
-        "user": actor.name, "role": actor.role,
-        "may_issue": actor.can(TICKET_ISSUE_SPECIAL),
-    })
+    return staff_page(ALERT_ACK, "console.html", "console",
+                      lambda actor: {"may_issue": actor.can(TICKET_ISSUE_SPECIAL)})
 
 
 @pages.get("/dashboard")
 def dashboard() -> ResponseReturnValue:
     """The office head's live dashboard: queues, windows, today's figures, alerts."""
-    actor = staff_or_login(EVENTS_READ)
-    if not isinstance(actor, Actor):
-        return actor
-    office = current_app.extensions["talon"].reader.office
-    return render_page("dashboard.html", "dashboard", config={
-        "user": actor.name, "role": actor.role,
-        "services": [{"code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix}
-                     for s in office.services],
-    })
+    return staff_page(EVENTS_READ, "dashboard.html", "dashboard",
+                      lambda actor: {"services": _services(_office())})
 
 
 @pages.get("/staffing")
 def staffing() -> ResponseReturnValue:
     """The office head's staffing advice: windows per hour of next week, advised and actual."""
-    actor = staff_or_login(EVENTS_READ)
-    if not isinstance(actor, Actor):
-        return actor
-    office = current_app.extensions["talon"].reader.office
-    return render_page("staffing.html", "staffing", config={
-        "user": actor.name, "role": actor.role, "wait_target_min": office.targets.wait_min,
-    })
+    return staff_page(EVENTS_READ, "staffing.html", "staffing",
+                      lambda actor: {"wait_target_min": _office().targets.wait_min})
 
 
 def _booking_config() -> dict[str, Any]:
-    office = current_app.extensions["talon"].reader.office
+    office = _office()
     return {
         "services": [
             {"code": s.code, "name": s.name, "name_en": s.name_en}
             for s in office.services if office.bookings and office.booking.service(s.code)
         ],
         "horizon_days": office.booking.horizon_days,
-        "today": office.day_of(current_app.extensions["talon"].queue.clock()),
+        "today": _today(),
     }
 
 
@@ -168,37 +177,24 @@ def book() -> ResponseReturnValue:
 @pages.get("/bookings")
 def bookings() -> ResponseReturnValue:
     """Contact-centre operators: book on a caller's behalf, the day's bookings."""
-    actor = staff_or_login(BOOKING_MANAGE)
-    if not isinstance(actor, Actor):
-        return actor
-    return render_page("bookings.html", "bookings", config={
-        **_booking_config(), "user": actor.name, "role": actor.role,
-    })
+    return staff_page(BOOKING_MANAGE, "bookings.html", "bookings",
+                      lambda actor: _booking_config())
 
 
 @pages.get("/reports")
 def reports() -> ResponseReturnValue:
     """The office head's reports: a day or period, figures, charts, exports."""
-    actor = staff_or_login(EVENTS_READ)
-    if not isinstance(actor, Actor):
-        return actor
-    return render_page("reports.html", "reports", config={
-        "user": actor.name, "role": actor.role,
-        "today": current_app.extensions["talon"].reader.office.day_of(
-            current_app.extensions["talon"].queue.clock()),
-    })
+    return staff_page(EVENTS_READ, "reports.html", "reports", lambda actor: {"today": _today()})
+
 
 # Boards ----------------------------------------------------------------------------------
 
 
 def _board_config() -> dict[str, Any]:
-    office = current_app.extensions["talon"].reader.office
+    office = _office()
     return {
         "board": office.board.model_dump(),
-        "services": [
-            {"code": s.code, "name": s.name, "name_en": s.name_en, "prefix": s.prefix}
-            for s in office.services
-        ],
+        "services": _services(office),
         "windows": [{"number": w.number, "name": w.name} for w in office.windows],
         "voice": "/voice/call.wav",
     }
