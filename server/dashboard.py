@@ -124,7 +124,8 @@ class Dashboard:
         return breach.Waiter(ticket.label, ticket.service, waited, ticket.wait_target, expected)
 
     def _queues(self, tx: Unit, waiting: list[Ticket], now: float) -> list[dict[str, object]]:
-        summaries = {s["service"]: s for s in queue_summaries(self.office, tx, now)}
+        summaries = {s["service"]: s
+                     for s in queue_summaries(self.office, tx, now, self.reader.times)}
         rows = []
         for service in self.office.services:
             mine = [t for t in waiting if t.service == service.code]

@@ -38,7 +38,7 @@ from server.domain.tickets import Ticket, TicketStatus, format_label, label_cand
 from server.domain.windows import PauseReason, Window, WindowState
 from server.payloads import event_payload
 from server.ports import Notifier, Store, Unit
-from server.snapshots import ServiceTimes, forecast_ticket, load_window, queue_summaries
+from server.snapshots import ForecastInputs, forecast_ticket, load_window, queue_summaries
 
 # Events after which the per-service queue summary (counts, expected waits) may differ:
 # the waiting set changed, or a window opened, closed or paused.
@@ -69,7 +69,7 @@ class QueueService:
         self.notifier = notifier
         self.clock = clock
         self.policy = dispatch.policy_for(office)
-        self.times = ServiceTimes()
+        self.times = ForecastInputs()
         self._order = threading.Lock()
 
     # Helpers -------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ class QueueService:
             events = self._close_past_days(tx, now) + run(tx, now)
             logged = [replace(e, seq=tx.append_event(e)) for e in events]
             changes_queue = any(e.kind in CHANGES_QUEUE for e in logged)
-            queues = queue_summaries(self.office, tx, now) if changes_queue else None
+            queues = queue_summaries(self.office, tx, now, self.times) if changes_queue else None
             seq = logged[-1].seq if logged else 0
             tx.commit()
             payloads: list[dict[str, object]] = [

@@ -7,9 +7,10 @@ Every read runs in one consistent read transaction; nothing here writes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 
 from server import contract as c
-from server.domain import access, dispatch, forecast, prediction
+from server.domain import access, arrivals, dispatch, forecast, prediction
 from server.domain.access import Actor
 from server.domain.errors import UnknownTicket, UnknownWindow
 from server.domain.office import Office
@@ -23,12 +24,16 @@ SERVICE_TIME_WINDOW = 2 * 3600.0  # recent service times this far back feed the 
 SERVICE_TIME_TTL = 30.0  # a mean a few seconds old is as good, and far cheaper
 
 
-class ServiceTimes:
-    """Mean recent service time per service, recomputed at most every SERVICE_TIME_TTL."""
+class ForecastInputs:
+    """What the expected wait learns from history, cached: the mean recent service time per
+    service (recomputed at most every SERVICE_TIME_TTL), the walk-ins expected for the rest
+    of today (from past weeks, read once a day). Today's bookings are read every time: a
+    check-in must not count twice."""
 
     def __init__(self) -> None:
         self._means: dict[str, tuple[float, float | None]] = {}
         self._all: tuple[float, dict[str, float]] | None = None
+        self._past: tuple[str, list[arrivals.PastArrival]] | None = None
 
     def all(self, tx: Unit, office: Office, now: float) -> dict[str, float]:
         """Mean visit of every service (its service target where no recent visit is known)."""
@@ -46,6 +51,19 @@ class ServiceTimes:
         self._means[service] = (now, mean)
         return mean
 
+    def streams(self, tx: Unit, office: Office, now: float) -> list[prediction.Stream]:
+        """Visitors expected from ``now`` on: walk-ins (out of turn, VIP, ordinary) at the
+        hourly rates of the same weekday in past weeks, and bookings not checked in yet."""
+        day = office.day_of(now)
+        if self._past is None or self._past[0] != day:
+            today = date.fromisoformat(day)
+            past_days = [d.isoformat() for d in arrivals.history_days(office, today)]
+            self._past = (day, tx.walk_ins_on(past_days))
+        today = date.fromisoformat(day)
+        booked = tx.bookings_on(day) if office.booking.enabled else []
+        return (arrivals.walk_in_streams(office, self._past[1], today, now)
+                + arrivals.booking_streams(office, booked, now))
+
 
 def load_window(office: Office, tx: Unit, number: int) -> Window:
     window = tx.window(number) if office.window(number) else None
@@ -57,7 +75,7 @@ def load_window(office: Office, tx: Unit, number: int) -> Window:
 def forecast_ticket(
     office: Office,
     policy: dispatch.Policy,
-    times: ServiceTimes,
+    times: ForecastInputs,
     tx: Unit,
     ticket: Ticket,
     now: float,
@@ -72,17 +90,11 @@ def forecast_ticket(
     means = times.all(tx, office, now)
     states = forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now)
     predicted = forecast.predicted_wait(policy, states, waiting, ticket, means, now,
-                                        expected_streams(office, tx, now))
+                                        times.streams(tx, office, now))
     if predicted is not None:
         return ahead, predicted
     per_visitor = means.get(ticket.service, ticket.service_target)
     return ahead, forecast.expected_wait(ahead, per_visitor, len(desks))
-
-
-def expected_streams(office: Office, tx: Unit, now: float) -> list[prediction.Stream]:
-    """Visitors expected to arrive and go ahead (out of turn, bookings not yet checked in).
-    A hook: none yet; booked visitors already in the queue are in the replay as tickets."""
-    return []
 
 
 def _currents_by_window(tx: Unit, windows: list[Window]) -> dict[int, Ticket]:
@@ -91,16 +103,17 @@ def _currents_by_window(tx: Unit, windows: list[Window]) -> dict[int, Ticket]:
 
 
 def queue_summaries(
-    office: Office, tx: Unit, now: float, times: ServiceTimes | None = None
+    office: Office, tx: Unit, now: float, times: ForecastInputs | None = None
 ) -> list[dict[str, object]]:
     """Per service: how many wait, and the predicted wait of a newcomer."""
     windows = tx.windows()
     waiting = tx.waiting(office.day_of(now))
     summaries = forecast.queue_summaries(office, windows, tx.waiting_counts(office.day_of(now)))
-    means = (times or ServiceTimes()).all(tx, office, now)
+    times = times or ForecastInputs()
+    means = times.all(tx, office, now)
     states = forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now)
     predicted = forecast.newcomer_waits(office, dispatch.policy_for(office), states, waiting,
-                                        means, now, expected_streams(office, tx, now))
+                                        means, now, times.streams(tx, office, now))
     for summary in summaries:
         code = str(summary["service"])
         if code in predicted:
@@ -114,7 +127,7 @@ class QueueReader:
         self.store = store
         self.clock = clock
         self.policy = dispatch.policy_for(office)
-        self.times = ServiceTimes()
+        self.times = ForecastInputs()
 
     def snapshot(self) -> c.SnapshotPayload:
         """Everything a screen shows, as one consistent picture; ``seq`` is the last event

@@ -50,12 +50,14 @@ class DeskState:
 @dataclass(frozen=True)
 class Stream:
     """Visitors expected to arrive: ``rate`` per second like ``prototype`` (topic, targets,
-    category, priority). A booking is a stream of one at its slot (``at``)."""
+    category, priority) between ``start`` and ``end``. A booking is a stream of one at its
+    slot (``at``)."""
 
     prototype: Ticket
     rate: float = 0.0
     at: float | None = None
-    end: float | None = None  # no arrivals after this (closing time)
+    end: float | None = None  # no arrivals after this (the end of the hour, closing time)
+    start: float | None = None  # none before this (a later hour of the day)
 
 
 def remaining(mean: float, elapsed: float) -> float:
@@ -72,15 +74,25 @@ def arrivals(streams: Iterable[Stream], now: float, until: float) -> list[Ticket
             moments = [stream.at] if now <= stream.at < until else []
         elif stream.rate > 0:
             gap = 1.0 / stream.rate
+            first = now if stream.start is None else max(now, stream.start)
             last = until if stream.end is None else min(until, stream.end)
-            count = max(0, int((last - now) * stream.rate + 0.5))
-            moments = [now + (k + 0.5) * gap for k in range(count)]
+            count = max(0, int((last - first) * stream.rate + 0.5))
+            moments = [first + (k + 0.5) * gap for k in range(count)]
         else:
             moments = []
         for at in moments:
             made.append(replace(stream.prototype, id=-(len(made) + 1), issued_at=at,
                                 queue_since=at, status=TicketStatus.WAITING))
     return sorted(made, key=lambda t: t.issued_at)
+
+
+def hourly_streams(prototype: Ticket, rates: Sequence[tuple[float, float, float]],
+                   now: float) -> list[Stream]:
+    """One stream per span ``(start, end, rate per second)`` not over by ``now``: arrivals
+    follow the day's profile (a crowd at opening, a lull after lunch) instead of the
+    current hour's rate all day."""
+    return [Stream(prototype, rate, end=end, start=start)
+            for start, end, rate in rates if end > now and rate > 0]
 
 
 def predict_calls(

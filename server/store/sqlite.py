@@ -13,7 +13,7 @@ import json
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from server.domain.alerts import Alert, AlertKind
+from server.domain.arrivals import PastArrival
 from server.domain.booking import HOLDS_PLACE, Booking, BookingStatus
 from server.domain.events import Event
 from server.domain.tickets import Ticket, TicketStatus
@@ -350,6 +351,17 @@ class SqliteUnit(SqliteBookings):
             (service, since),
         ).fetchone()
         return float(row[0]) if row[0] is not None else None
+
+    def walk_ins_on(self, days: Sequence[str]) -> list[PastArrival]:
+        """Every ticket issued on those office days that was not a checked-in booking."""
+        if not days:
+            return []
+        rows = self.conn.execute(
+            "SELECT issued_at, service, segment, category FROM tickets"
+            f" WHERE day IN ({', '.join('?' for _ in days)}) AND appointment_at IS NULL",
+            tuple(days),
+        ).fetchall()
+        return [PastArrival(r[0], r[1], r[2], r[3]) for r in rows]
 
     def mean_service_times(self, since: float) -> dict[str, float]:
         """Mean visit per service over visits started since ``since``."""

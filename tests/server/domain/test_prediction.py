@@ -85,3 +85,18 @@ def test_a_probe_takes_no_time_and_a_planned_lunch_delays_the_desk() -> None:
 def test_remaining_time_of_the_current_visit() -> None:
     assert prediction.remaining(600.0, 200.0) == 400.0
     assert prediction.remaining(600.0, 900.0) == pytest.approx(0.3 * 600.0)
+
+
+def test_hourly_streams_follow_the_day_profile_and_skip_hours_gone_by() -> None:
+    proto = make_ticket(id=0)
+    hour = 3600.0
+    rates = [(NOW - hour, NOW, 6 / hour), (NOW, NOW + hour, 2 / hour),
+             (NOW + hour, NOW + 2 * hour, 4 / hour)]
+    streams = prediction.hourly_streams(proto, rates, NOW + 30 * MINUTE)
+    assert [(s.start, s.end) for s in streams] == [(NOW, NOW + hour),
+                                                  (NOW + hour, NOW + 2 * hour)]
+    moments = [t.issued_at - NOW for t in prediction.arrivals(streams, NOW + 30 * MINUTE,
+                                                               NOW + 3 * hour)]
+    # Half of the current hour at 2 an hour (one, mid-way), then 4 in the next hour only.
+    assert moments == [45 * MINUTE, 67.5 * MINUTE, 82.5 * MINUTE, 97.5 * MINUTE,
+                       112.5 * MINUTE]
