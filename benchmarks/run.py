@@ -8,7 +8,9 @@ Targets (issue "make bench", for the 2-core reference machine):
   health, snapshot and new-connection health at most 50 ms, no failed request) and all
   100 clients still connected and still receiving events;
 - reports (``benchmarks.reports``) on a year of history at 1,000 tickets a day: one day at
-  most 50 ms, 365 days at most 1 s, peak memory flat in the number of tickets.
+  most 50 ms, 365 days at most 1 s, peak memory flat in the number of tickets;
+- the expected wait (``benchmarks.prediction``) on a busy morning with four weeks of history:
+  one ticket's, every service's, and a whole ticket issue each at most 50 ms p99.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from benchmarks.cycles import CycleResult, run_cycles
 from benchmarks.harness import BenchError, Server
 from benchmarks.listeners import EVENT_TIMEOUT
+from benchmarks.prediction import measure as measure_prediction
 from benchmarks.realtime import (
     HoldResult,
     LatencyResult,
@@ -211,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             _server_rows(report, args)
         if not args.no_reports:
             measure_reports(report)
+        measure_prediction(report)
     except BenchError as exc:
         report.fail(str(exc))
     out = sys.stdout

@@ -33,7 +33,7 @@ class ForecastInputs:
     def __init__(self) -> None:
         self._means: dict[str, tuple[float, float | None]] = {}
         self._all: tuple[float, dict[str, float]] | None = None
-        self._past: tuple[str, list[arrivals.PastArrival]] | None = None
+        self._profile: tuple[str, arrivals.Profile] | None = None
 
     def all(self, tx: Unit, office: Office, now: float) -> dict[str, float]:
         """Mean visit of every service (its service target where no recent visit is known)."""
@@ -55,13 +55,13 @@ class ForecastInputs:
         """Visitors expected from ``now`` on: walk-ins (out of turn, VIP, ordinary) at the
         hourly rates of the same weekday in past weeks, and bookings not checked in yet."""
         day = office.day_of(now)
-        if self._past is None or self._past[0] != day:
-            today = date.fromisoformat(day)
-            past_days = [d.isoformat() for d in arrivals.history_days(office, today)]
-            self._past = (day, tx.walk_ins_on(past_days))
         today = date.fromisoformat(day)
+        if self._profile is None or self._profile[0] != day:
+            past_days = [d.isoformat() for d in arrivals.history_days(office, today)]
+            past = tx.walk_ins_on(past_days)
+            self._profile = (day, arrivals.walk_in_profile(office, past, today))
         booked = tx.bookings_on(day) if office.booking.enabled else []
-        return (arrivals.walk_in_streams(office, self._past[1], today, now)
+        return (arrivals.walk_in_streams(self._profile[1], now)
                 + arrivals.booking_streams(office, booked, now))
 
 

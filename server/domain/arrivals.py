@@ -59,10 +59,13 @@ def prototype(office: Office, service: str, segment: str, category: str | None,
                   appointment_at=appointment_at, status=TicketStatus.WAITING, queue_since=at)
 
 
-def walk_in_streams(office: Office, past: Iterable[PastArrival], today: date,
-                    now: float) -> list[prediction.Stream]:
-    """Walk-ins expected from ``now`` to closing: per kind and hour of the day, the mean
-    count over the past days that had any arrival."""
+Profile = list[tuple[Ticket, list[tuple[float, float, float]]]]
+
+
+def walk_in_profile(office: Office, past: Iterable[PastArrival], today: date) -> Profile:
+    """Walk-ins expected today: per kind, a prototype ticket and the mean count per hour
+    ``(start, end, rate per second)`` over the past days that had any arrival; the last hour
+    ends at closing. Computed once a day; ``walk_in_streams`` cuts it at the moment."""
     opening = office.schedule.opening(today)
     if opening is None:
         return []
@@ -73,8 +76,6 @@ def walk_in_streams(office: Office, past: Iterable[PastArrival], today: date,
         local = datetime.fromtimestamp(arrival.at, office.zone)
         days.add(local.date())
         counts[(arrival.service, arrival.segment, arrival.category, local.hour)] += 1
-    if not days:
-        return []
     kinds: dict[tuple[str, str, str | None], list[tuple[float, float, float]]] = {}
     for (service, segment, category, hour), count in counts.items():
         start = datetime.combine(today, time(hour), office.zone).timestamp()
@@ -82,12 +83,18 @@ def walk_in_streams(office: Office, past: Iterable[PastArrival], today: date,
         if end > start:
             kinds.setdefault((service, segment, category), []).append(
                 (start, end, count / len(days) / HOUR))
-    streams = []
+    profile = []
     for (service, segment, category), rates in sorted(kinds.items(), key=str):
         proto = prototype(office, service, segment, category)
         if proto is not None:
-            streams += prediction.hourly_streams(proto, sorted(rates), now)
-    return streams
+            profile.append((proto, sorted(rates)))
+    return profile
+
+
+def walk_in_streams(profile: Profile, now: float) -> list[prediction.Stream]:
+    """The walk-ins of ``profile`` still to come from ``now`` to closing."""
+    return [stream for proto, rates in profile
+            for stream in prediction.hourly_streams(proto, rates, now)]
 
 
 def booking_streams(office: Office, bookings: Sequence[Booking],

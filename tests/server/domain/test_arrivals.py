@@ -18,6 +18,11 @@ def at(office: config.OfficeFile, day: date, hh: int, mm: int = 0) -> float:
     return datetime.combine(day, time(hh, mm), office.zone).timestamp()
 
 
+def streams_of(office: config.OfficeFile, past: list[PastArrival], today: date,
+               now: float) -> list[prediction.Stream]:
+    return arrivals.walk_in_streams(arrivals.walk_in_profile(office, past, today), now)
+
+
 def test_history_days_are_the_same_weekday_of_past_weeks_the_office_was_open(
         demo_office: config.OfficeFile) -> None:
     assert arrivals.history_days(demo_office, MONDAY) == [
@@ -33,7 +38,7 @@ def test_walk_ins_are_expected_per_kind_at_each_hours_mean_rate(
     past += [PastArrival(at(demo_office, date(2026, 11, 9), 10, 30), "consult", "individual",
                          "disability")]
     past += [PastArrival(at(demo_office, date(2026, 11, 9), 16, 40), "payment", "individual")]
-    streams = arrivals.walk_in_streams(demo_office, past, MONDAY, MONDAY_10AM + 30 * MINUTE)
+    streams = streams_of(demo_office, past, MONDAY, MONDAY_10AM + 30 * MINUTE)
     by_kind = {(s.prototype.service, s.prototype.category): s for s in streams}
     oot = by_kind[("consult", "disability")]
     # Five in the 10 o'clock hour over two Mondays: 2.5 an hour, from 10:00 to 11:00.
@@ -51,13 +56,12 @@ def test_walk_ins_are_expected_per_kind_at_each_hours_mean_rate(
 
 def test_no_walk_ins_without_history_past_hours_or_on_a_closed_day(
         demo_office: config.OfficeFile) -> None:
-    assert arrivals.walk_in_streams(demo_office, [], MONDAY, MONDAY_10AM) == []
+    assert streams_of(demo_office, [], MONDAY, MONDAY_10AM) == []
     past = [PastArrival(at(demo_office, date(2026, 11, 16), 9, 10), "consult", "individual")]
-    assert arrivals.walk_in_streams(demo_office, past, MONDAY, MONDAY_10AM) == []
+    assert streams_of(demo_office, past, MONDAY, MONDAY_10AM) == []
     sunday = date(2026, 11, 29)
     past = [PastArrival(at(demo_office, date(2026, 11, 22), 10, 10), "consult", "individual")]
-    assert arrivals.walk_in_streams(demo_office, past, sunday,
-                                    at(demo_office, sunday, 9)) == []
+    assert streams_of(demo_office, past, sunday, at(demo_office, sunday, 9)) == []
 
 
 def test_a_topic_gone_from_the_office_file_is_not_expected(
@@ -65,7 +69,7 @@ def test_a_topic_gone_from_the_office_file_is_not_expected(
     past = [PastArrival(at(demo_office, date(2026, 11, 16), 11, 0), "closed-topic", "individual"),
             PastArrival(at(demo_office, date(2026, 11, 16), 11, 0), "consult", "individual",
                         "no-such-category")]
-    assert arrivals.walk_in_streams(demo_office, past, MONDAY, MONDAY_10AM) == []
+    assert streams_of(demo_office, past, MONDAY, MONDAY_10AM) == []
 
 
 def booking(status: BookingStatus, slot_at: float, service: str = "consult") -> Booking:
