@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("scenario", help="scenario TOML file")
     simulate.add_argument("--days", type=int, help="override the number of simulated days")
     simulate.add_argument("--seed", type=int, help="override the random seed")
+    simulate.add_argument("--bound", type=int, metavar="K",
+                          help="also report the clairvoyant bound of the expected wait: the "
+                               "median of K replays knowing every arrival to come (slow)")
 
     check = sub.add_parser("check-config", help="validate an office TOML file")
     check.add_argument("config")
@@ -311,7 +314,8 @@ def run(argv: list[str]) -> int:
         elif args.command == "simulate":
             from server.simulation import run_scenario_file
 
-            sys.stdout.write(run_scenario_file(args.scenario, days=args.days, seed=args.seed))
+            sys.stdout.write(run_scenario_file(args.scenario, days=args.days, seed=args.seed,
+                                               bound=args.bound))
         elif args.command == "seed-history":
             _seed_history(args)
         elif args.command == "check-config":

@@ -7,7 +7,10 @@ window is free, as the queue server does, so what it measures is the code the se
 
 Each simulated day is drawn once and replayed under every policy (common random numbers): the
 policies see the same visitors at the same instants with the same service times, so the
-differences in the report come from dispatch, not from luck. Pure Python: no Flask, no SQLite.
+differences in the report come from dispatch, not from luck. It also measures the expected
+wait the server shows at issue and, on request, its clairvoyant bound: the same day replayed
+from each ticket's issue with the true arrivals and drawn service times. Pure Python: no
+Flask, no SQLite.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
+from statistics import NormalDist, median
 from typing import Any
 
 from server.config import ConfigError
@@ -69,6 +73,7 @@ class PolicyResult:
     unserved: int = 0  # never called; the closing-time check should keep this at 0
     # (predicted, naive baseline, actual) wait of every ticket, predicted at its issue
     predictions: list[tuple[float, float, float]] = field(default_factory=list)
+    bounds: list[tuple[float, float]] = field(default_factory=list)  # (clairvoyant, actual)
 
     def count(self, cls: str | None = None) -> int:
         return sum(len(w) for c, w in self.waits.items() if cls in (None, c))
@@ -118,9 +123,31 @@ def draw_duration(mix: ServiceMix, rng: random.Random) -> float:
     mean = mix.mean_min * MINUTE
     if mix.cv == 0:
         return min(mean, mix.max_min * MINUTE)
+    law = log_law(mix)
+    return min(rng.lognormvariate(law.mean, law.stdev), mix.max_min * MINUTE)
+
+
+def draw_remaining(mix: ServiceMix, elapsed: float, rng: random.Random) -> float:
+    """A service time for a visit already ``elapsed`` long: ``draw_duration``'s law given
+    that it lasts longer than that. Drawn by inverting the distribution function, so a long
+    overdue visit needs no endless redraws."""
+    cap = mix.max_min * MINUTE
+    if elapsed >= cap:  # a visit as long as the cut ends now
+        return elapsed
+    law = log_law(mix) if mix.cv > 0 and elapsed > 0 else None
+    low = law.cdf(math.log(elapsed)) if law else 0.0
+    if law is None or low <= 0.0:  # a fixed time, or no condition to speak of
+        return max(elapsed, draw_duration(mix, rng))
+    share = low + (1.0 - low) * rng.random()
+    if share >= 1.0:
+        return cap
+    return min(cap, max(elapsed, math.exp(law.inv_cdf(share))))
+
+
+def log_law(mix: ServiceMix) -> NormalDist:
+    """The normal law of the logarithm of a service time, before the cut."""
     sigma2 = math.log(1 + mix.cv**2)
-    drawn = rng.lognormvariate(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
-    return min(drawn, mix.max_min * MINUTE)
+    return NormalDist(math.log(mix.mean_min * MINUTE) - sigma2 / 2, math.sqrt(sigma2))
 
 
 # Simulating a day ---------------------------------------------------------------------------
@@ -161,42 +188,85 @@ def issue_ticket(office: Office, visitor: Visitor, ident: int, day: str,
     )
 
 
-def simulate_day(scenario: Scenario, policy: dispatch.Policy, visitors: Sequence[Visitor],
-                 day: int = 0,
-                 predicted: dict[int, tuple[float, float]] | None = None) -> list[Ticket]:
-    """Run one office day on a virtual clock; return every ticket in issue order.
+@dataclass
+class Day:
+    """A simulated day in progress: its windows, who waits, and the events still to come.
 
-    Events are arrivals, shift starts and finished visits; after each, every free window on
-    duty calls its next visitor. Times are seconds since midnight. With ``predicted``, each
-    ticket's expected wait at issue (the prediction and the naive baseline) goes there.
-    """
-    day_name = (FIRST_DAY + timedelta(days=day)).isoformat()
+    An event is ``(time, order, kind, item)``: an arrival (``item`` is the visitor's index),
+    a shift start, or a finished visit (``item`` is its station); ``order`` keeps events at
+    one instant in the order they were made."""
+
+    scenario: Scenario
+    visitors: Sequence[Visitor]
+    name: str
+    stations: list[Station]
+    events: list[tuple[float, int, str, Any]]
+    made: int  # events made so far: the next one's order
+    waiting: dict[int, Ticket] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def schedule(self, at: float, kind: str, item: Any) -> None:
+        heapq.heappush(self.events, (at, self.made, kind, item))
+        self.made += 1
+
+    def next_event(self) -> tuple[float, Ticket | None]:
+        """Take the next event and apply it: an arrival joins the queue (its new ticket is
+        returned), a finished visit frees its window."""
+        now, _, kind, item = heapq.heappop(self.events)
+        if kind == "arrive":
+            ticket = issue_ticket(self.scenario.office, self.visitors[item], item + 1,
+                                  self.name, self.counters)
+            self.waiting[item + 1] = ticket
+            return now, ticket
+        if kind == "finish":
+            item.ticket.finish(now, "done", [])
+            item.ticket, item.idle_since = None, now
+        return now, None
+
+    def call(self, policy: dispatch.Policy, now: float,
+             duration: Callable[[Ticket], float]) -> list[Ticket]:
+        """Every free window on duty calls its next visitor, who stays ``duration(ticket)``."""
+        called = call_free_windows(policy, self.stations, self.waiting, now)
+        for station, ticket in called:
+            self.schedule(now + duration(ticket), "finish", station)
+        return [ticket for _, ticket in called]
+
+
+def open_day(scenario: Scenario, visitors: Sequence[Visitor], day: int) -> Day:
+    """A day before opening: every arrival and shift start is an event already."""
     stations = make_stations(scenario)
     events: list[tuple[float, int, str, Any]] = [
         (visitor.at, i, "arrive", i) for i, visitor in enumerate(visitors)]
     events += [(start, len(events) + j, "shift", None)
                for j, start in enumerate(a for s in stations for a, _ in s.shifts)]
     heapq.heapify(events)
-    seq = len(events)  # tie-breaker: events at one instant in the order they were made
-    waiting: dict[int, Ticket] = {}
+    name = (FIRST_DAY + timedelta(days=day)).isoformat()
+    return Day(scenario, visitors, name, stations, events, made=len(events))
+
+
+def simulate_day(scenario: Scenario, policy: dispatch.Policy, visitors: Sequence[Visitor],
+                 day: int = 0, predicted: dict[int, tuple[float, float]] | None = None,
+                 bounds: Bounds | None = None) -> list[Ticket]:
+    """Run one office day on a virtual clock; return every ticket in issue order.
+
+    Events are arrivals, shift starts and finished visits; after each, every free window on
+    duty calls its next visitor. Times are seconds since midnight. With ``predicted``, each
+    ticket's expected wait at issue (the prediction and the naive baseline) goes there; with
+    ``bounds``, its clairvoyant bound too.
+    """
+    state = open_day(scenario, visitors, day)
     tickets: list[Ticket] = []
-    counters: dict[str, int] = {}
-    while events:
-        now, _, kind, item = heapq.heappop(events)
-        if kind == "arrive":
-            ticket = issue_ticket(scenario.office, visitors[item], item + 1, day_name, counters)
-            waiting[item + 1] = ticket
+    while state.events:
+        now, ticket = state.next_event()
+        if ticket is not None:
             tickets.append(ticket)
             if predicted is not None:
-                predicted[ticket.id or 0] = predict_wait(scenario, policy, stations, waiting,
-                                                         ticket, now)
-        elif kind == "finish":
-            item.ticket.finish(now, "done", [])
-            item.ticket, item.idle_since = None, now
-        for station, ticket in call_free_windows(policy, stations, waiting, now):
-            finish = now + visitors[(ticket.id or 0) - 1].duration
-            heapq.heappush(events, (finish, seq, "finish", station))
-            seq += 1
+                predicted[ticket.id or 0] = predict_wait(scenario, policy, state.stations,
+                                                         state.waiting, ticket, now)
+            if bounds is not None:
+                bounds.waits[ticket.id or 0] = clairvoyant_wait(
+                    state, policy, ticket, now, bounds.replays, bounds.rng(ticket))
+        state.call(policy, now, lambda t: visitors[(t.id or 0) - 1].duration)
     return tickets
 
 
@@ -209,13 +279,19 @@ def draw_mean(mix: ServiceMix) -> float:
     return min(mix.mean_min, mix.max_min) * MINUTE
 
 
-def expected_streams(scenario: Scenario, now: float) -> list[prediction.Stream]:
-    """Arrivals expected after ``now`` at this hour's rate (the history of arrivals per hour):
-    ordinary, VIP and out-of-turn visitors of each topic."""
-    spec, office = scenario.spec, scenario.office
+def hourly_rates(scenario: Scenario) -> list[tuple[float, float, float]]:
+    """Each opening hour as ``(start, end, arrivals per second)``, the last cut at closing:
+    the history of arrivals per hour the server learns."""
     start, close = scenario.opening
-    hour = min(len(spec.arrivals.per_hour) - 1, max(0, int((now - start) // HOUR)))
-    rate = spec.arrivals.per_hour[hour] / HOUR
+    return [(start + h * HOUR, min(close, start + (h + 1) * HOUR), rate / HOUR)
+            for h, rate in enumerate(scenario.spec.arrivals.per_hour)]
+
+
+def expected_streams(scenario: Scenario, now: float) -> list[prediction.Stream]:
+    """Arrivals expected after ``now``, hour by hour at each hour's rate: ordinary, VIP and
+    out-of-turn visitors of each topic."""
+    spec, office = scenario.spec, scenario.office
+    rates = hourly_rates(scenario)
     category = office.out_of_turn[0].code if office.out_of_turn else None
     streams = []
     for code, mix in spec.services.items():
@@ -231,7 +307,8 @@ def expected_streams(scenario: Scenario, now: float) -> list[prediction.Stream]:
             if share <= 0 or segment is None:
                 continue
             proto = issue_ticket(office, Visitor(now, service, segment, cat, 0.0), 0, "", {})
-            streams.append(prediction.Stream(proto, rate * mix.share * share, end=close))
+            scaled = [(a, b, rate * mix.share * share) for a, b, rate in rates]
+            streams += prediction.hourly_streams(proto, scaled, now)
     return streams
 
 
@@ -302,6 +379,72 @@ def call_free_windows(policy: dispatch.Policy, stations: list[Station],
     return called
 
 
+# The clairvoyant bound ---------------------------------------------------------------------
+
+
+@dataclass
+class Bounds:
+    """The clairvoyant bound of each ticket of one day (seconds, by ticket id), from
+    ``replays`` replays per ticket drawn from generators seeded by ``seed`` and the ticket."""
+
+    replays: int
+    seed: str
+    waits: dict[int, float] = field(default_factory=dict)
+
+    def rng(self, ticket: Ticket) -> random.Random:
+        return random.Random(f"{self.seed}:bound:{ticket.id}")
+
+
+def clairvoyant_wait(day: Day, policy: dispatch.Policy, ticket: Ticket, now: float,
+                     replays: int, rng: random.Random) -> float:
+    """The wait of ``ticket`` as one who knows every arrival to come (time, topic, category)
+    and the staffing plan would predict it: the median over ``replays`` replays of the rest
+    of the day in which only the service times are drawn. The median minimises the expected
+    absolute error, so this is about the least MAE possible without knowing service times."""
+    return median(replay_wait(day, policy, ticket.id or 0, now, rng) for _ in range(replays))
+
+
+def replay_wait(day: Day, policy: dispatch.Policy, target: int, now: float,
+                rng: random.Random) -> float:
+    """Seconds until ``target`` is called in one replay of ``day`` from ``now`` on a copy,
+    with service times drawn afresh (``prediction.HORIZON`` if it never is)."""
+    copy = fork_day(day, now, rng)
+    mixes = day.scenario.spec.services
+    at = now
+    while True:
+        called = copy.call(policy, at, lambda t: draw_duration(mixes[t.service], rng))
+        if any(t.id == target for t in called):
+            return at - now
+        if not copy.events:
+            return prediction.HORIZON
+        at, _ = copy.next_event()
+
+
+def fork_day(day: Day, now: float, rng: random.Random) -> Day:
+    """A copy of ``day`` at ``now`` to replay without touching the real one: windows, waiting
+    tickets and events copied, each visit in progress ending at a time drawn given how long
+    it has lasted (the true service times stay unknown)."""
+    stations = [replace(s, ticket=copy_ticket(s.ticket) if s.ticket else None)
+                for s in day.stations]
+    by_id = {id(old): new for old, new in zip(day.stations, stations, strict=True)}
+    mixes = day.scenario.spec.services
+    events = []
+    for at, order, kind, item in day.events:
+        if kind == "finish":
+            item = by_id[id(item)]
+            begun = item.ticket.started_at or now
+            at = begun + draw_remaining(mixes[item.ticket.service], now - begun, rng)
+        events.append((at, order, kind, item))
+    heapq.heapify(events)
+    return replace(day, stations=stations, events=events, counters=dict(day.counters),
+                   waiting={i: copy_ticket(t) for i, t in day.waiting.items()})
+
+
+def copy_ticket(ticket: Ticket) -> Ticket:
+    """A ticket to call and finish in a replay; its list of topics is its own."""
+    return replace(ticket, topics=list(ticket.topics))
+
+
 # Running and reporting ----------------------------------------------------------------------
 
 
@@ -313,13 +456,17 @@ def classify(ticket: Ticket, vip_segment: str) -> str:
     return "priority topic" if ticket.priority else "ordinary"
 
 
-def run_scenario(scenario: Scenario, days: int | None = None,
-                 seed: int | None = None) -> list[PolicyResult]:
-    """Simulate ``days`` office days under every policy of the scenario."""
+def run_scenario(scenario: Scenario, days: int | None = None, seed: int | None = None,
+                 bound: int | None = None) -> list[PolicyResult]:
+    """Simulate ``days`` office days under every policy of the scenario; with ``bound``,
+    the clairvoyant bound of every measured prediction too, from ``bound`` replays each."""
     spec = scenario.spec
     days, seed = spec.days if days is None else days, spec.seed if seed is None else seed
     if days < 1:
         raise ConfigError(f"{scenario.source}: the number of days must be at least 1")
+    if bound is not None and bound < 1:
+        raise ConfigError(f"--bound {bound}: the clairvoyant bound needs at least 1 replay "
+                          "per ticket (try --bound 31)")
     results = {code: PolicyResult(code) for code in spec.policies}
     policies = {code: make_policy(code, scenario) for code in spec.policies}
     for day in range(days):
@@ -327,15 +474,17 @@ def run_scenario(scenario: Scenario, days: int | None = None,
         visitors = draw_day(scenario, random.Random(f"talon:{seed}:{day}"))
         for code, policy in policies.items():
             # The server runs the office's policy: its predictions are the ones measured.
-            predicted: dict[int, tuple[float, float]] | None = {} if code == spec.policies[
-                0] else None
-            tickets = simulate_day(scenario, policy, visitors, day, predicted)
-            record_day(results[code], tickets, spec.visitors.vip_segment, predicted)
+            measured = code == spec.policies[0]
+            predicted: dict[int, tuple[float, float]] | None = {} if measured else None
+            bounds = Bounds(bound, f"talon:{seed}:{day}") if measured and bound else None
+            tickets = simulate_day(scenario, policy, visitors, day, predicted, bounds)
+            record_day(results[code], tickets, spec.visitors.vip_segment, predicted, bounds)
     return list(results.values())
 
 
 def record_day(result: PolicyResult, tickets: list[Ticket], vip_segment: str,
-               predicted: dict[int, tuple[float, float]] | None = None) -> None:
+               predicted: dict[int, tuple[float, float]] | None = None,
+               bounds: Bounds | None = None) -> None:
     for ticket in tickets:
         if ticket.first_called_at is None:
             result.unserved += 1
@@ -345,6 +494,8 @@ def record_day(result: PolicyResult, tickets: list[Ticket], vip_segment: str,
         result.within[cls] += wait <= ticket.wait_target
         if predicted is not None and ticket.id in predicted:
             result.predictions.append((*predicted[ticket.id], wait))
+        if bounds is not None and ticket.id in bounds.waits:
+            result.bounds.append((bounds.waits[ticket.id], wait))
 
 
 @dataclass(frozen=True)
@@ -357,18 +508,23 @@ class PredictionError:
     within_5: float  # share of tickets within ±5 min of the prediction
     baseline_mae: float
     baseline_within_5: float
+    bound_mae: float | None = None  # the clairvoyant bound, when computed
+    bound_within_5: float | None = None
 
 
 def prediction_error(result: PolicyResult) -> PredictionError | None:
     rows = result.predictions
     if not rows:
         return None
-    n = len(rows)
-    err = [abs(p - a) for p, _, a in rows]
-    base = [abs(b - a) for _, b, a in rows]
-    return PredictionError(result.policy, n, sum(err) / n,
-                           sum(e <= 5 * MINUTE for e in err) / n, sum(base) / n,
-                           sum(e <= 5 * MINUTE for e in base) / n)
+    bound = error_of(result.bounds) if result.bounds else (None, None)
+    return PredictionError(result.policy, len(rows), *error_of([(p, a) for p, _, a in rows]),
+                           *error_of([(b, a) for _, b, a in rows]), *bound)
+
+
+def error_of(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    """Mean absolute error and share within ±5 min of (predicted, actual) pairs."""
+    err = [abs(p - a) for p, a in pairs]
+    return sum(err) / len(err), sum(e <= 5 * MINUTE for e in err) / len(err)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -391,7 +547,8 @@ def offered_load(scenario: Scenario) -> tuple[float, float]:
     return arrivals * mean_min / 60.0, staffed / HOUR
 
 
-def format_report(scenario: Scenario, results: list[PolicyResult], days: int, seed: int) -> str:
+def format_report(scenario: Scenario, results: list[PolicyResult], days: int, seed: int,
+                  bound: int | None = None) -> str:
     spec = scenario.spec
     work, staffed = offered_load(scenario)
     visitors = results[0].count() + results[0].unserved
@@ -419,8 +576,17 @@ def format_report(scenario: Scenario, results: list[PolicyResult], days: int, se
             f"  {'prediction (replay)':<26}{error.mae / MINUTE:>9.2f}{error.within_5:>15.1%}",
             f"  {'baseline (ahead×mean÷n)':<26}{error.baseline_mae / MINUTE:>9.2f}"
             f"{error.baseline_within_5:>15.1%}",
-            "",
         ]
+        if error.bound_mae is not None and error.bound_within_5 is not None:
+            lines += [
+                f"  {f'clairvoyant bound (K={bound})':<26}{error.bound_mae / MINUTE:>9.2f}"
+                f"{error.bound_within_5:>15.1%}",
+                "  (clairvoyant bound: the median of K replays that know every arrival to come"
+                " and draw",
+                "  only the service times: about the least error of any prediction that does"
+                " not know them)",
+            ]
+        lines.append("")
     lines += [f"  WARNING: {r.policy} left {r.unserved} visitors unserved"
               for r in results if r.unserved]
     lines.append("  out-of-turn max wait: " + ", ".join(
@@ -437,9 +603,11 @@ def format_row(policy: str, cls: str, waits: list[float], within: float) -> str:
             f"{percentile(waits, 0.9) / MINUTE:>8.1f}{max(waits) / MINUTE:>8.1f}")
 
 
-def run_scenario_file(path: str | Path, days: int | None = None, seed: int | None = None) -> str:
-    """What ``talon simulate`` prints: the policy comparison for one scenario file."""
+def run_scenario_file(path: str | Path, days: int | None = None, seed: int | None = None,
+                      bound: int | None = None) -> str:
+    """What ``talon simulate`` prints: the policy comparison for one scenario file, and with
+    ``bound`` the clairvoyant bound of the expected wait from ``bound`` replays a ticket."""
     scenario = load_scenario(path)
     days = scenario.spec.days if days is None else days
     seed = scenario.spec.seed if seed is None else seed
-    return format_report(scenario, run_scenario(scenario, days, seed), days, seed)
+    return format_report(scenario, run_scenario(scenario, days, seed, bound), days, seed, bound)

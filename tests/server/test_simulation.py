@@ -12,6 +12,7 @@ from server import simulation as sim
 from server.cli import run
 from server.config import ConfigError
 from server.domain.tickets import Ticket, TicketStatus
+from server.scenarios import HOUR, MINUTE
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -294,6 +295,25 @@ def test_prediction_at_issue_beats_the_naive_baseline(path: Path) -> None:
     assert error.within_5 > error.baseline_within_5
     if path.stem == "calm_day":
         assert error.mae <= 3 * 60
+
+
+def test_the_predictor_expects_arrivals_hour_by_hour_at_each_hours_rate(tmp_path: Path) -> None:
+    scenario = scenarios.load_scenario(PEAK)
+    start, close = scenario.opening
+    per_hour = scenario.spec.arrivals.per_hour
+    total: dict[tuple[float | None, float | None], float] = {}
+    for stream in sim.expected_streams(scenario, start + 30 * MINUTE):
+        total[stream.start, stream.end] = total.get((stream.start, stream.end), 0) + stream.rate
+    # Every kind of visitor of every topic adds up to the hour's arrivals, hour by hour.
+    assert total == pytest.approx({(start + h * HOUR, start + (h + 1) * HOUR): rate / HOUR
+                                   for h, rate in enumerate(per_hour)})
+    later = sim.expected_streams(scenario, start + 4.5 * HOUR)
+    assert min(s.start or 0.0 for s in later) == start + 4 * HOUR  # hours gone by are dropped
+    # The last hour is cut at closing (here 12:30).
+    text = VIP_RUSH.replace("09:00-13:00", "09:00-12:30")
+    short = scenarios.load_scenario(write_scenario(tmp_path, text))
+    ends = {s.end for s in sim.expected_streams(short, 9.5 * HOUR)}
+    assert max(e or 0.0 for e in ends) == 12.5 * HOUR
 
 
 def test_simulate_report_shows_prediction_error_and_baseline(
