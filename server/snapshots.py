@@ -6,7 +6,8 @@ Every read runs in one consistent read transaction; nothing here writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable
 from datetime import date
 
 from server import contract as c
@@ -98,8 +99,9 @@ def forecast_ticket(
 
 
 def _currents_by_window(tx: Unit, windows: list[Window]) -> dict[int, Ticket]:
-    return {w.number: t for w in windows
-            if w.ticket_id is not None and (t := tx.ticket(w.ticket_id)) is not None}
+    found = tx.tickets([w.ticket_id for w in windows if w.ticket_id is not None])
+    return {w.number: found[w.ticket_id] for w in windows
+            if w.ticket_id is not None and w.ticket_id in found}
 
 
 def queue_summaries(
@@ -108,7 +110,8 @@ def queue_summaries(
     """Per service: how many wait, and the predicted wait of a newcomer."""
     windows = tx.windows()
     waiting = tx.waiting(office.day_of(now))
-    summaries = forecast.queue_summaries(office, windows, tx.waiting_counts(office.day_of(now)))
+    counts = Counter(t.service for t in waiting)  # the waiting list is read already
+    summaries = forecast.queue_summaries(office, windows, counts)
     times = times or ForecastInputs()
     means = times.all(tx, office, now)
     states = forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now)
@@ -135,7 +138,7 @@ class QueueReader:
         now = self.clock()
         with self.store.read() as tx:
             windows = tx.windows()
-            current = {t.id: t for t in self._currents(tx, windows)}
+            current = tx.tickets([w.ticket_id for w in windows if w.ticket_id is not None])
             return {
                 "seq": tx.last_seq(),
                 "at": now,
@@ -151,12 +154,6 @@ class QueueReader:
                 "recent_calls": [ticket_payload(t, now) for t in tx.recent_calls(
                     self.office.day_of(now), RECENT_CALLS)],
             }
-
-    @staticmethod
-    def _currents(tx: Unit, windows: list[Window]) -> Iterator[Ticket]:
-        for window in windows:
-            if window.ticket_id is not None and (ticket := tx.ticket(window.ticket_id)):
-                yield ticket
 
     def window_queue(self, actor: Actor, number: int) -> list[Ticket]:
         """Waiting tickets this window may serve, in the order it would call them."""

@@ -223,6 +223,15 @@ class SqliteUnit(SqliteBookings):
         row = self.conn.execute(f"{TICKET_SELECT} WHERE id = ?", (ticket_id,)).fetchone()
         return _ticket_from_row(row) if row else None
 
+    def tickets(self, ids: Sequence[int]) -> dict[int, Ticket]:
+        """The tickets of ``ids`` that exist, by id, in one query."""
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            f"{TICKET_SELECT} WHERE id IN ({', '.join('?' for _ in ids)})", tuple(ids)
+        ).fetchall()
+        return {t.id or 0: t for t in map(_ticket_from_row, rows)}
+
     def ticket_by_label(self, day: str, label: str) -> Ticket | None:
         row = self.conn.execute(
             f"{TICKET_SELECT} WHERE day = ? AND label = ?", (day, label)
