@@ -110,18 +110,13 @@ def queue_summaries(
     """Per service: how many wait, and the predicted wait of a newcomer."""
     windows = tx.windows()
     waiting = tx.waiting(office.day_of(now))
-    counts = Counter(t.service for t in waiting)  # the waiting list is read already
-    summaries = forecast.queue_summaries(office, windows, counts)
     times = times or ForecastInputs()
     means = times.all(tx, office, now)
     states = forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now)
     predicted = forecast.newcomer_waits(office, dispatch.policy_for(office), states, waiting,
                                         means, now, times.streams(tx, office, now))
-    for summary in summaries:
-        code = str(summary["service"])
-        if code in predicted:
-            summary["expected_wait"] = predicted[code]
-    return summaries
+    counts = Counter(t.service for t in waiting)  # the waiting list is read already
+    return forecast.queue_summaries(office, windows, counts, predicted)
 
 
 class QueueReader:

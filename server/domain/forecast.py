@@ -65,25 +65,27 @@ def expected_wait(ahead: int, per_visitor: float, desks: int) -> float:
 
 
 def queue_summaries(
-    office: Office, windows: Sequence[Window], counts: Mapping[str, int]
+    office: Office, windows: Sequence[Window], counts: Mapping[str, int],
+    known: Mapping[str, float] | None = None,
 ) -> list[dict[str, object]]:
-    """Per service: how many wait, and the expected wait of a newcomer (everyone the serving
-    windows may take, at the service's target time each)."""
+    """Per service: how many wait, and the expected wait of a newcomer: from ``known`` (the
+    prediction) where given, else the naive estimate (everyone the serving windows may take,
+    at the service's target time each)."""
     summaries: list[dict[str, object]] = []
-    all_desks = [(w, desk_for(office, w)) for w in windows if office.window(w.number)]
+    known = known or {}
+    configured = [(w, c) for w in windows if (c := office.window(w.number)) is not None]
     for service in office.services:
-        desks = _serving(service.code, all_desks)
-        shared = {code for desk in desks for code in desk.weights}
-        minutes = service.service_min or office.targets.service_min
-        summaries.append(
-            {
-                "service": service.code,
-                "waiting": counts.get(service.code, 0),
-                "expected_wait": expected_wait(
-                    sum(counts.get(code, 0) for code in shared), MINUTE * minutes, len(desks)
-                ),
-            }
-        )
+        expected = known.get(service.code)
+        if expected is None:
+            able = [(w, c) for w, c in configured if service.code in c.weights]
+            serving = [c for w, c in able if w.state is not WindowState.CLOSED] or [
+                c for _, c in able]
+            shared = {code for config in serving for code in config.weights}
+            minutes = service.service_min or office.targets.service_min
+            expected = expected_wait(sum(counts.get(code, 0) for code in shared),
+                                     MINUTE * minutes, len(serving))
+        summaries.append({"service": service.code, "waiting": counts.get(service.code, 0),
+                          "expected_wait": expected})
     return summaries
 
 

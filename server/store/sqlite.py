@@ -78,15 +78,16 @@ def _alert_values(alert: Alert) -> tuple[object, ...]:
     return tuple(values[c] for c in ALERT_COLUMNS)
 
 
+WINDOW_SELECT = "SELECT number, state, user, ticket_id, pause_reason, since FROM windows"
+_WINDOW_STATES = {s.value: s for s in WindowState}  # a dict lookup is cheaper than the call
+_PAUSE_REASONS = {r.value: r for r in PauseReason}
+
+
 def _window_from_row(row: sqlite3.Row) -> Window:
-    return Window(
-        number=row["number"],
-        state=WindowState(row["state"]),
-        user=row["user"],
-        ticket_id=row["ticket_id"],
-        pause_reason=PauseReason(row["pause_reason"]) if row["pause_reason"] else None,
-        since=row["since"] or 0.0,
-    )
+    """A row of ``WINDOW_SELECT``; read for every window on every queue commit."""
+    number, state, user, ticket_id, reason, since = tuple(row)
+    return Window(number, _WINDOW_STATES[state], user, ticket_id,
+                  _PAUSE_REASONS[reason] if reason else None, since or 0.0)
 
 
 BOOKING_COLUMNS = [f.name for f in fields(Booking)]
@@ -304,11 +305,11 @@ class SqliteUnit(SqliteBookings):
         )
 
     def window(self, number: int) -> Window | None:
-        row = self.conn.execute("SELECT * FROM windows WHERE number = ?", (number,)).fetchone()
+        row = self.conn.execute(f"{WINDOW_SELECT} WHERE number = ?", (number,)).fetchone()
         return _window_from_row(row) if row else None
 
     def windows(self) -> list[Window]:
-        rows = self.conn.execute("SELECT * FROM windows ORDER BY number").fetchall()
+        rows = self.conn.execute(f"{WINDOW_SELECT} ORDER BY number").fetchall()
         return [_window_from_row(r) for r in rows]
 
     def update_window(self, window: Window) -> None:
