@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from server import contract as c
 from server.domain import access, arrivals, dispatch, forecast, prediction
@@ -61,7 +61,9 @@ class ForecastInputs:
             past_days = [d.isoformat() for d in arrivals.history_days(office, today)]
             past = tx.walk_ins_on(past_days)
             self._profile = (day, arrivals.walk_in_profile(office, past, today))
-        booked = tx.bookings_on(day) if office.booking.enabled else []
+        tomorrow = datetime.combine(today + timedelta(days=1), time(0), office.zone)
+        booked = (tx.bookings_expected(now, tomorrow.timestamp()) if office.booking.enabled
+                  else [])
         return (arrivals.walk_in_streams(self._profile[1], now)
                 + arrivals.booking_streams(office, booked, now))
 

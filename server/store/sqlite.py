@@ -156,6 +156,16 @@ class SqliteBookings:
         ).fetchall()
         return [_booking_from_row(r) for r in rows]
 
+    def bookings_expected(self, start: float, until: float) -> list[Booking]:
+        """Bookings not checked in (nor cancelled, nor no-shows) whose slot starts in
+        ``[start, until)``; by the slot index, however many bookings the table holds."""
+        rows = self.conn.execute(
+            f"{BOOKING_SELECT} WHERE status = ? AND slot_at >= ? AND slot_at < ?"
+            " ORDER BY slot_at, id",
+            (BookingStatus.BOOKED.value, start, until),
+        ).fetchall()
+        return [_booking_from_row(r) for r in rows]
+
     def bookings_to_remind(self, start: float, until: float) -> list[Booking]:
         rows = self.conn.execute(
             f"{BOOKING_SELECT} WHERE status = ? AND reminded_at IS NULL"
