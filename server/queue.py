@@ -38,7 +38,13 @@ from server.domain.tickets import Ticket, TicketStatus, format_label, label_cand
 from server.domain.windows import PauseReason, Window, WindowState
 from server.payloads import event_payload
 from server.ports import Notifier, Store, Unit
-from server.snapshots import ForecastInputs, forecast_ticket, load_window, queue_summaries
+from server.snapshots import (
+    ForecastInputs,
+    forecast_issue,
+    forecast_ticket,
+    load_window,
+    queue_summaries,
+)
 
 # Events after which the per-service queue summary (counts, expected waits) may differ:
 # the waiting set changed, or a window opened, closed or paused.
@@ -84,7 +90,12 @@ class QueueService:
         events. For sibling use cases (alerts) whose events share the queue's log."""
         return self._commit(run)
 
-    def _commit(self, run: Callable[[Unit, float], list[Event]]) -> list[Event]:
+    def _commit(self, run: Callable[[Unit, float], list[Event]],
+                summaries: Callable[[], list[dict[str, object]] | None] | None = None,
+                ) -> list[Event]:
+        """Run ``run`` in one write transaction, log its events, then publish them with the
+        new queue summaries if the queue changed (``summaries`` may hand over ones ``run``
+        computed already)."""
         now = self.clock()
         # The order lock spans commit and publish, so clients get events in commit order
         # even when the server runs requests on several threads.
@@ -92,7 +103,10 @@ class QueueService:
             events = self._close_past_days(tx, now) + run(tx, now)
             logged = [replace(e, seq=tx.append_event(e)) for e in events]
             changes_queue = any(e.kind in CHANGES_QUEUE for e in logged)
-            queues = queue_summaries(self.office, tx, now, self.times) if changes_queue else None
+            queues = None
+            if changes_queue:
+                queues = (summaries() if summaries else None) or queue_summaries(
+                    self.office, tx, now, self.times)
             seq = logged[-1].seq if logged else 0
             tx.commit()
             payloads: list[dict[str, object]] = [
@@ -187,11 +201,16 @@ class QueueService:
                 appointment_at=appointment_at,
             )
             ticket.id = tx.insert_ticket(ticket, key, digest)
-            result.append(self._issued(tx, ticket, now, replayed=False))
+            (ahead, expected), queues = forecast_issue(self.office, self.policy, self.times,
+                                                       tx, ticket, now)
+            published.append(queues)
+            result.append(Issued(ticket, ahead, expected, replayed=False))
             return [Event(c.TICKET_ISSUED, now, actor.name, ticket=ticket,
                           data={"source": actor.role})]
 
-        self._commit(run)
+        # The summary the issue publishes comes from the replay that predicted its wait.
+        published: list[list[dict[str, object]]] = []
+        self._commit(run, lambda: published[0] if published else None)
         return result[0]
 
     def _issued(self, tx: Unit, ticket: Ticket, now: float, *, replayed: bool) -> Issued:

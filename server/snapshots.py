@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from server import contract as c
@@ -75,6 +76,27 @@ def load_window(office: Office, tx: Unit, number: int) -> Window:
     return window
 
 
+@dataclass(frozen=True)
+class LiveQueue:
+    """What the expected wait is computed from, read once: the windows, who waits, the
+    windows as desks of the replay, mean visits and the visitors still to come."""
+
+    windows: list[Window]
+    waiting: list[Ticket]
+    means: dict[str, float]
+    desks: list[prediction.DeskState]
+    streams: list[prediction.Stream]
+
+
+def read_live_queue(office: Office, times: ForecastInputs, tx: Unit, now: float) -> LiveQueue:
+    windows = tx.windows()
+    means = times.all(tx, office, now)
+    return LiveQueue(
+        windows, tx.waiting(office.day_of(now)), means,
+        forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now),
+        times.streams(tx, office, now))
+
+
 def forecast_ticket(
     office: Office,
     policy: dispatch.Policy,
@@ -86,18 +108,37 @@ def forecast_ticket(
     """People ahead of ``ticket`` and its expected wait, from the live state: predicted by
     replaying the queue on the open windows (docs/prediction.md); the naive estimate if no
     open window will call it."""
-    windows = tx.windows()
-    waiting = tx.waiting(office.day_of(now))
-    desks = forecast.serving_desks(office, windows, ticket.service)
-    ahead = forecast.people_ahead(policy, desks, waiting, ticket, now)
-    means = times.all(tx, office, now)
-    states = forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now)
-    predicted = forecast.predicted_wait(policy, states, waiting, ticket, means, now,
-                                        times.streams(tx, office, now))
+    live = read_live_queue(office, times, tx, now)
+    predicted = forecast.predicted_wait(policy, live.desks, live.waiting, ticket, live.means,
+                                        now, live.streams)
+    return _ahead_and_wait(office, policy, live, ticket, predicted, now)
+
+
+def _ahead_and_wait(office: Office, policy: dispatch.Policy, live: LiveQueue, ticket: Ticket,
+                    predicted: float | None, now: float) -> tuple[int, float]:
+    desks = forecast.serving_desks(office, live.windows, ticket.service)
+    ahead = forecast.people_ahead(policy, desks, live.waiting, ticket, now)
     if predicted is not None:
         return ahead, predicted
-    per_visitor = means.get(ticket.service, ticket.service_target)
+    per_visitor = live.means.get(ticket.service, ticket.service_target)
     return ahead, forecast.expected_wait(ahead, per_visitor, len(desks))
+
+
+def forecast_issue(
+    office: Office,
+    policy: dispatch.Policy,
+    times: ForecastInputs,
+    tx: Unit,
+    ticket: Ticket,
+    now: float,
+) -> tuple[tuple[int, float], list[dict[str, object]]]:
+    """``forecast_ticket`` of a ticket just issued and the ``queue_summaries`` its issue
+    publishes, from one read and one replay."""
+    live = read_live_queue(office, times, tx, now)
+    per_service, predicted = forecast.queue_waits(office, policy, live.desks, live.waiting,
+                                                  live.means, now, live.streams, ticket)
+    return (_ahead_and_wait(office, policy, live, ticket, predicted, now),
+            _summaries(office, live, per_service))
 
 
 def _currents_by_window(tx: Unit, windows: list[Window]) -> dict[int, Ticket]:
@@ -110,15 +151,16 @@ def queue_summaries(
     office: Office, tx: Unit, now: float, times: ForecastInputs | None = None
 ) -> list[dict[str, object]]:
     """Per service: how many wait, and the predicted wait of a newcomer."""
-    windows = tx.windows()
-    waiting = tx.waiting(office.day_of(now))
-    times = times or ForecastInputs()
-    means = times.all(tx, office, now)
-    states = forecast.desk_states(office, windows, _currents_by_window(tx, windows), means, now)
-    predicted = forecast.newcomer_waits(office, dispatch.policy_for(office), states, waiting,
-                                        means, now, times.streams(tx, office, now))
-    counts = Counter(t.service for t in waiting)  # the waiting list is read already
-    return forecast.queue_summaries(office, windows, counts, predicted)
+    live = read_live_queue(office, times or ForecastInputs(), tx, now)
+    predicted = forecast.newcomer_waits(office, dispatch.policy_for(office), live.desks,
+                                        live.waiting, live.means, now, live.streams)
+    return _summaries(office, live, predicted)
+
+
+def _summaries(office: Office, live: LiveQueue,
+               predicted: dict[str, float]) -> list[dict[str, object]]:
+    counts = Counter(t.service for t in live.waiting)  # the waiting list is read already
+    return forecast.queue_summaries(office, live.windows, counts, predicted)
 
 
 class QueueReader:

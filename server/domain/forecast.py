@@ -154,6 +154,23 @@ def newcomer_waits(
 ) -> dict[str, float]:
     """Per service: the expected wait of an ordinary visitor taking a ticket now (one replay
     with a probe per service; probes take no time, so they do not delay each other)."""
+    return queue_waits(office, policy, desks, waiting, times, now, streams)[0]
+
+
+def queue_waits(
+    office: Office,
+    policy: dispatch.Policy,
+    desks: Sequence[prediction.DeskState],
+    waiting: Sequence[Ticket],
+    times: Mapping[str, float],
+    now: float,
+    streams: Sequence[prediction.Stream] = (),
+    ticket: Ticket | None = None,
+) -> tuple[dict[str, float], float | None]:
+    """``newcomer_waits``, and from the same replay the expected wait of ``ticket`` (one of
+    ``waiting``; None if no open window will call it): a ticket just issued costs one
+    replay, not two. The probes take no time, so the ticket is called when it would be
+    without them."""
     probes = {}
     for i, service in enumerate(office.services):
         segment = office.segment(service.segment or office.default_segment)
@@ -164,7 +181,12 @@ def newcomer_waits(
             issued_at=now, wait_target=office.wait_target(service, segment),
             service_target=office.service_target(service, segment), public_id="",
             priority=service.priority, id=PROBE_ID - i))
+    wanted = [*probes, ticket.id or 0] if ticket is not None else list(probes)
     calls = prediction.predict_calls(policy, desks, waiting, now, times, streams=streams,
-                                     probes=[t for _, t in probes.values()],
-                                     wanted=list(probes))
-    return {code: max(0.0, calls[i] - now) for i, (code, _) in probes.items() if i in calls}
+                                     probes=[t for _, t in probes.values()], wanted=wanted)
+    per_service = {code: max(0.0, calls[i] - now)
+                   for i, (code, _) in probes.items() if i in calls}
+    if ticket is None or ticket.status is not TicketStatus.WAITING:
+        return per_service, None if ticket is None else 0.0
+    called = calls.get(ticket.id or 0)
+    return per_service, None if called is None else max(0.0, called - now)

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 from flask import Flask
 
+from server.ports import Notifier
 from server.queue import QueueService
+from server.snapshots import ForecastInputs, queue_summaries
 from tests.conftest import FakeClock
 from tests.server.conftest import HALL, KIOSK, consultant
 
 MINUTE = 60.0
 WEEK = 7 * 24 * 3600.0
+
+
+class Recording:
+    """The app's notifier, keeping a copy of what it publishes."""
+
+    def __init__(self, inner: Notifier, into: list[dict[str, object]]) -> None:
+        self.inner, self.into = inner, into
+
+    def publish(self, events: list[dict[str, object]]) -> None:
+        self.into.extend(events)
+        self.inner.publish(events)
 
 
 def queue_of(app: Flask) -> QueueService:
@@ -74,3 +87,38 @@ def test_booked_tickets_of_past_weeks_are_not_expected_again_as_walk_ins(
         clock.advance(MINUTE)
     clock.now = today
     assert wait_of_third_walk_in(app) == 20 * MINUTE
+
+
+def test_an_issue_predicts_its_wait_and_the_queues_in_one_replay_as_separately(
+        app: Flask, clock: FakeClock) -> None:
+    """The issue computes the ticket's wait and the summaries it publishes from one replay;
+    both must equal what the separate reads give for the same moment."""
+    queue, today = queue_of(app), clock.now
+    clock.now = today - WEEK  # some history: out-of-turn and VIP visitors go ahead
+    for service, category in [("consult", "disability"), ("billing", None), ("payment", None),
+                              ("consult", "veteran"), ("metering", None)]:
+        queue.issue(HALL, service, category=category)
+        clock.advance(7 * MINUTE)
+    clock.now = today
+    for number in (2, 3, 4):
+        queue.open_window(consultant(f"staff-{number}"), number)
+    services = ["consult", "billing", "metering", "payment", "docs_out", "contract"]
+    for k in range(14):
+        queue.issue(KIOSK, services[k % len(services)])
+        clock.advance(20.0)
+    queue.call_next(consultant("staff-2"), 2)
+    queue.call_next(consultant("staff-3"), 3)
+    clock.advance(3 * MINUTE)
+    reader = app.extensions["talon"].reader
+    published: list[dict[str, object]] = []
+    queue.notifier = Recording(queue.notifier, published)
+    for service in ("consult", "docs_in", "metering"):
+        issued = queue.issue(KIOSK, service)
+        status = reader.public_status(issued.ticket.public_id)
+        assert (issued.ahead, issued.expected_wait) == (status["ahead"], status["expected_wait"])
+        assert issued.expected_wait > 0
+        changed = [e for e in published if e["kind"] == "queue.changed"]
+        with app.extensions["talon"].store.read() as tx:
+            separately = queue_summaries(queue.office, tx, clock.now, ForecastInputs())
+        assert changed[-1]["data"]["queues"] == separately
+        clock.advance(MINUTE)
