@@ -206,6 +206,7 @@ class Day:
     counters: dict[str, int] = field(default_factory=dict)
 
     def schedule(self, at: float, kind: str, item: Any) -> None:
+        """Add an event after every one made so far (it loses ties with them)."""
         heapq.heappush(self.events, (at, self.made, kind, item))
         self.made += 1
 
@@ -392,6 +393,7 @@ class Bounds:
     waits: dict[int, float] = field(default_factory=dict)
 
     def rng(self, ticket: Ticket) -> random.Random:
+        """The ticket's own generator: its bound does not depend on the tickets before it."""
         return random.Random(f"{self.seed}:bound:{ticket.id}")
 
 

@@ -58,14 +58,15 @@ class ForecastInputs:
         hourly rates of the same weekday in past weeks, and bookings not checked in yet."""
         day = office.day_of(now)
         today = date.fromisoformat(day)
-        if self._profile is None or self._profile[0] != day:
+        cached = self._profile  # one read: another thread may replace it after midnight
+        if cached is None or cached[0] != day:
             past_days = [d.isoformat() for d in arrivals.history_days(office, today)]
             past = tx.walk_ins_on(past_days)
-            self._profile = (day, arrivals.walk_in_profile(office, past, today))
+            cached = self._profile = (day, arrivals.walk_in_profile(office, past, today))
         tomorrow = datetime.combine(today + timedelta(days=1), time(0), office.zone)
         booked = (tx.bookings_expected(now, tomorrow.timestamp()) if office.booking.enabled
                   else [])
-        return (arrivals.walk_in_streams(self._profile[1], now)
+        return (arrivals.walk_in_streams(cached[1], now)
                 + arrivals.booking_streams(office, booked, now))
 
 

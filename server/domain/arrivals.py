@@ -63,26 +63,33 @@ Profile = list[tuple[Ticket, list[tuple[float, float, float]]]]
 
 
 def walk_in_profile(office: Office, past: Iterable[PastArrival], today: date) -> Profile:
-    """Walk-ins expected today: per kind, a prototype ticket and the mean count per hour
-    ``(start, end, rate per second)`` over the past days that had any arrival; the last hour
-    ends at closing. Computed once a day; ``walk_in_streams`` cuts it at the moment."""
+    """Walk-ins expected today: per kind, a prototype ticket and, per hour of today's
+    opening hours, the mean count over the past days that had any walk-in, as ``(start,
+    end, rate per second)``; the first and last hours are cut at opening and closing, and
+    visitors who came outside today's hours are not expected. Computed once a day;
+    ``walk_in_streams`` cuts it at the moment."""
     opening = office.schedule.opening(today)
     if opening is None:
         return []
+    opens = datetime.combine(today, opening[0], office.zone).timestamp()
     closes = datetime.combine(today, opening[1], office.zone).timestamp()
     counts: Counter[tuple[str, str, str | None, int]] = Counter()
     days: set[date] = set()
     for arrival in past:
         local = datetime.fromtimestamp(arrival.at, office.zone)
         days.add(local.date())
-        counts[(arrival.service, arrival.segment, arrival.category, local.hour)] += 1
+        if opening[0] <= local.time() < opening[1]:
+            counts[(arrival.service, arrival.segment, arrival.category, local.hour)] += 1
     kinds: dict[tuple[str, str, str | None], list[tuple[float, float, float]]] = {}
     for (service, segment, category, hour), count in counts.items():
-        start = datetime.combine(today, time(hour), office.zone).timestamp()
-        end = min(start + HOUR, closes)
+        # The hour as far as the office is open in it today (opening at 08:30: half an
+        # hour), its past visitors spread over that part only: past days are taken to
+        # have had today's hours.
+        hour_starts = datetime.combine(today, time(hour), office.zone).timestamp()
+        start, end = max(hour_starts, opens), min(hour_starts + HOUR, closes)
         if end > start:
             kinds.setdefault((service, segment, category), []).append(
-                (start, end, count / len(days) / HOUR))
+                (start, end, count / len(days) / (end - start)))
     profile = []
     for (service, segment, category), rates in sorted(kinds.items(), key=str):
         proto = prototype(office, service, segment, category)

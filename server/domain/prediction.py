@@ -67,23 +67,40 @@ def remaining(mean: float, elapsed: float) -> float:
 
 def arrivals(streams: Iterable[Stream], now: float, until: float) -> list[Ticket]:
     """Expected arrivals between ``now`` and ``until``, evenly spaced, as waiting tickets
-    with negative ids (never a real ticket's)."""
-    made: list[Ticket] = []
+    with negative ids (never a real ticket's). The streams of one prototype (its hours) are
+    counted together: the k-th visitor comes when k - ½ are expected, so a rare kind (an
+    out-of-turn visitor at 0.3 an hour) is still expected over a day, not rounded away
+    hour by hour."""
+    moments: list[tuple[float, Ticket]] = []
+    profiles: dict[int, list[Stream]] = {}
     for stream in streams:
         if stream.at is not None:
-            moments = [stream.at] if now <= stream.at < until else []
+            if now <= stream.at < until:
+                moments.append((stream.at, stream.prototype))
         elif stream.rate > 0:
-            gap = 1.0 / stream.rate
-            first = now if stream.start is None else max(now, stream.start)
-            last = until if stream.end is None else min(until, stream.end)
-            count = max(0, int((last - first) * stream.rate + 0.5))
-            moments = [first + (k + 0.5) * gap for k in range(count)]
-        else:
-            moments = []
-        for at in moments:
-            made.append(replace(stream.prototype, id=-(len(made) + 1), issued_at=at,
-                                queue_since=at, status=TicketStatus.WAITING))
-    return sorted(made, key=lambda t: t.issued_at)
+            profiles.setdefault(id(stream.prototype), []).append(stream)
+    for profile in profiles.values():
+        moments += [(at, profile[0].prototype) for at in _spread(profile, now, until)]
+    moments.sort(key=lambda m: m[0])
+    return [replace(proto, id=-(k + 1), issued_at=at, queue_since=at,
+                    status=TicketStatus.WAITING) for k, (at, proto) in enumerate(moments)]
+
+
+def _spread(profile: Sequence[Stream], now: float, until: float) -> list[float]:
+    """The moments the visitors of one prototype's streams are expected: where the running
+    count of expected visitors reaches ½, 1½, 2½, …"""
+    moments: list[float] = []
+    expected, due = 0.0, 0.5  # visitors expected so far; the count at which the next comes
+    for stream in sorted(profile, key=lambda s: s.start or now):
+        first = now if stream.start is None else max(now, stream.start)
+        last = until if stream.end is None else min(until, stream.end)
+        if last <= first:
+            continue
+        while expected + (last - first) * stream.rate >= due:
+            moments.append(first + (due - expected) / stream.rate)
+            due += 1.0
+        expected += (last - first) * stream.rate
+    return moments
 
 
 def hourly_streams(prototype: Ticket, rates: Sequence[tuple[float, float, float]],

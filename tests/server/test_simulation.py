@@ -11,6 +11,7 @@ from server import scenarios
 from server import simulation as sim
 from server.cli import run
 from server.config import ConfigError
+from server.domain import prediction
 from server.domain.tickets import Ticket, TicketStatus
 from server.scenarios import HOUR, MINUTE
 
@@ -307,6 +308,17 @@ def test_the_predictor_expects_arrivals_hour_by_hour_at_each_hours_rate(tmp_path
     # Every kind of visitor of every topic adds up to the hour's arrivals, hour by hour.
     assert total == pytest.approx({(start + h * HOUR, start + (h + 1) * HOUR): rate / HOUR
                                    for h, rate in enumerate(per_hour)})
+    # The replay places them: out-of-turn visitors and VIPs too, rare as they are in each
+    # hour (5 % and 3 % of peak Monday's 246 a day), about as many as the rest of the day
+    # brings.
+    now = start + 30 * MINUTE
+    placed = prediction.arrivals(sim.expected_streams(scenario, now), now, close)
+    rest = per_hour[0] / 2 + sum(per_hour[1:])
+    oot = sum(t.is_out_of_turn for t in placed)
+    vip = sum(t.segment == scenario.spec.visitors.vip_segment for t in placed)
+    assert len(placed) == pytest.approx(rest, abs=len(total) * 3)
+    assert oot == pytest.approx(rest * scenario.spec.visitors.out_of_turn, abs=1.5)
+    assert vip > 0
     later = sim.expected_streams(scenario, start + 4.5 * HOUR)
     assert min(s.start or 0.0 for s in later) == start + 4 * HOUR  # hours gone by are dropped
     # The last hour is cut at closing (here 12:30).

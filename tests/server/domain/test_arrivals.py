@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from server import config
 from server.domain import arrivals, prediction
 from server.domain.arrivals import PastArrival
 from server.domain.booking import Booking, BookingStatus
+from server.domain.schedule import Weekday
 from tests.conftest import MONDAY_10AM
 
 MONDAY = date(2026, 11, 23)
@@ -90,3 +91,43 @@ def test_bookings_not_checked_in_are_expected_at_their_slot_with_the_booking_tar
     first = streams[0].prototype
     assert first.appointment_at == soon and first.wait_target == 5 * MINUTE
     assert first.segment == "individual" and not first.is_out_of_turn
+
+
+def test_an_hour_the_office_is_open_for_in_part_keeps_its_visitors(
+        demo_office: config.OfficeFile) -> None:
+    hours = {**demo_office.schedule.hours, Weekday.MON: (time(8, 30), time(17, 30))}
+    office = demo_office.model_copy(update={
+        "schedule": demo_office.schedule.model_copy(update={"hours": hours})})
+    last_monday = date(2026, 11, 16)
+    past = [PastArrival(at(office, last_monday, 8, 30 + 2 * k), "consult", "individual")
+            for k in range(10)]
+    past += [PastArrival(at(office, last_monday, 17, 2 * k), "consult", "individual")
+             for k in range(10)]
+    past += [PastArrival(at(office, last_monday, 8, 10), "consult", "individual")]  # before
+    profile = arrivals.walk_in_profile(office, past, MONDAY)
+    [(_, rates)] = profile
+    # The crowd of the half hour after opening and the half hour before closing, whole.
+    assert [(s - at(office, MONDAY, 8, 30), e - s, r * (e - s)) for s, e, r in rates] == [
+        (0.0, 30 * MINUTE, 10.0), (8.5 * HOUR, 30 * MINUTE, 10.0)]
+    opening = at(office, MONDAY, 8, 30)
+    expected = prediction.arrivals(arrivals.walk_in_streams(profile, opening), opening,
+                                   opening + HOUR)
+    assert len(expected) == 10
+
+
+def test_a_rare_kind_is_expected_over_the_day_not_rounded_away_hour_by_hour(
+        demo_office: config.OfficeFile) -> None:
+    # One out-of-turn visitor on one Monday in each of 7 hours, over four Mondays: 0.25 an
+    # hour. Hour by hour that rounds to nobody; over the day, 1.75 are expected: the first
+    # when half a visitor is expected (10:00), the second at 1.5 (14:00).
+    past = [PastArrival(at(demo_office, MONDAY - timedelta(weeks=1 + h % 4), 8 + h, 20),
+                        "consult", "individual", "disability") for h in range(7)]
+    past += [PastArrival(at(demo_office, MONDAY - timedelta(weeks=1 + w), 8, 0), "payment",
+                         "individual") for w in range(4)]
+    profile = arrivals.walk_in_profile(demo_office, past, MONDAY)
+    opening = at(demo_office, MONDAY, 8)
+    expected = [t for t in prediction.arrivals(arrivals.walk_in_streams(profile, opening),
+                                               opening, opening + 9 * HOUR)
+                if t.is_out_of_turn]
+    assert [t.issued_at for t in expected] == [at(demo_office, MONDAY, 10),
+                                               at(demo_office, MONDAY, 14)]
