@@ -274,14 +274,6 @@ class SqliteUnit(SqliteBookings):
         ).fetchall()
         return [_ticket_from_row(r) for r in rows]
 
-    def waiting_counts(self, day: str) -> dict[str, int]:
-        rows = self.conn.execute(
-            "SELECT service, count(*) FROM tickets WHERE status = 'waiting' AND day = ?"
-            " GROUP BY service",
-            (day,),
-        ).fetchall()
-        return {r[0]: int(r[1]) for r in rows}
-
     def last_visit_at(self, day: str, window: int) -> Ticket | None:
         """The visit most recently finished at ``window`` today."""
         row = self.conn.execute(
