@@ -164,10 +164,3 @@ def predict_calls(
                                                           ticket.service_target)
         heapq.heappush(free, (at + took, order, desk))
     return {i: at for i, at in calls.items() if i > 0 or i in zero}
-
-
-def expected_waits(
-    calls: Mapping[int, float], tickets: Iterable[Ticket], now: float
-) -> dict[int, float]:
-    """Seconds from ``now`` until each ticket's predicted call (0 if it is due already)."""
-    return {t.id or 0: max(0.0, calls[t.id or 0] - now) for t in tickets if t.id in calls}
